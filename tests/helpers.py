@@ -1,0 +1,174 @@
+"""The self-tests' helpers: answer matrix, template snapshots, rendering, running tools.
+
+Every self-test renders the template through ``copier.run_copy`` / ``run_update``
+(never the CLI) from a *snapshot*: a temporary git repository holding the
+working tree as it is now, uncommitted changes included, tagged with a PEP 440
+version. That is what a user's ``copier copy`` sees.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+
+TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+DRIVERS = ("aiosqlite", "asyncpg", "psycopg", "aiomysql")
+HTTP_CLIENTS = ("aiohttp", "httpx", "none")
+SERVER_URLS = {
+    "asyncpg": "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}",
+    "psycopg": "postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+    "aiomysql": "mysql+aiomysql://root@127.0.0.1:3306/{name}",
+}
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "selftest",
+    "GIT_AUTHOR_EMAIL": "selftest@example.invalid",
+    "GIT_COMMITTER_NAME": "selftest",
+    "GIT_COMMITTER_EMAIL": "selftest@example.invalid",
+}
+
+
+@dataclass(frozen=True)
+class Combo:
+    """One combination of the answers that change what is generated."""
+
+    db_driver: str
+    http_client: str
+    include_examples: bool
+
+    @property
+    def id(self) -> str:
+        examples = "examples" if self.include_examples else "bare"
+        return f"{self.db_driver}-{self.http_client}-{examples}"
+
+    def answers(self, **overrides: Any) -> dict[str, Any]:
+        return {
+            "project_name": "selftest-service",
+            "db_driver": self.db_driver,
+            "http_client": self.http_client,
+            "include_examples": self.include_examples,
+            **overrides,
+        }
+
+
+MATRIX = [Combo(*values) for values in itertools.product(DRIVERS, HTTP_CLIENTS, (True, False))]
+DEFAULT = Combo("aiosqlite", "aiohttp", True)
+
+
+def combo_params(combos: Sequence[Combo] = MATRIX) -> list[Any]:
+    """``parametrize`` values that keep each combination on one xdist worker,
+    so it is rendered once per worker however many tests use it."""
+    return [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in combos]
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with a fixed identity; return stdout."""
+    env = {**os.environ, **GIT_IDENTITY}
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed in {cwd}:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def template_files(root: Path = TEMPLATE_ROOT) -> list[str]:
+    """Tracked and untracked-but-not-ignored files of the template working tree."""
+    listed = git(root, "ls-files", "--cached", "--others", "--exclude-standard", "-z")
+    return sorted({name for name in listed.split("\0") if name and (root / name).is_file()})
+
+
+def snapshot_template(dest: Path, version: str = "1.0.0", root: Path = TEMPLATE_ROOT) -> Path:
+    """Copy the working tree into a fresh git repo at ``dest``, committed and tagged."""
+    dest.mkdir(parents=True)
+    for name in template_files(root):
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / name, target)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", f"template {version}")
+    git(dest, "tag", version)
+    return dest
+
+
+def render(template: Path, dest: Path, answers: Mapping[str, Any], **options: Any) -> Path:
+    """``copier.run_copy`` with the given answers, no prompts, and no --trust by default."""
+    options.setdefault("defaults", True)
+    options.setdefault("quiet", True)
+    options.setdefault("unsafe", False)
+    copier.run_copy(str(template), dest, data=dict(answers), **options)
+    return dest
+
+
+@dataclass(frozen=True)
+class Ran:
+    """A finished subprocess: exit code and combined output."""
+
+    returncode: int
+    output: str
+
+
+def run(
+    cmd: Sequence[str | Path],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+) -> Ran:
+    """Run ``cmd`` (an argv list, never a shell string) and capture its output."""
+    done = subprocess.run(
+        [str(part) for part in cmd],
+        cwd=cwd,
+        env=dict(os.environ if env is None else env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return Ran(done.returncode, done.stdout)
+
+
+def check(cmd: Sequence[str | Path], cwd: Path, env: Mapping[str, str] | None = None) -> str:
+    """Run ``cmd`` and fail the test with its output unless it exits 0."""
+    ran = run(cmd, cwd, env)
+    if ran.returncode != 0:
+        raise AssertionError(f"{' '.join(map(str, cmd))} exited {ran.returncode}:\n{ran.output}")
+    return ran.output
+
+
+def suite_env(combo: Combo, database: str | None = None, **extra: str) -> dict[str, str]:
+    """Environment for running a generated suite in this (shared) environment.
+
+    ``CI`` is set so integration tests fail rather than skip; server drivers get
+    a database of their own (named after the combination and this process) so
+    parallel self-test workers, and parallel self-test runs, never share one.
+    The generated fixtures create that database and drop it afterwards.
+    """
+    env = {**os.environ, "PYTHONPATH": "src", "CI": "true", **extra}
+    env.pop("TEST_DATABASE_URL", None)
+    if combo.db_driver in SERVER_URLS:
+        name = database or f"selftest_{combo.id.replace('-', '_')}_{os.getpid()}"
+        env["TEST_DATABASE_URL"] = SERVER_URLS[combo.db_driver].format(name=name)
+    return env
+
+
+def generated_files(project: Path) -> set[str]:
+    """Relative paths of every file in a generated project (no caches)."""
+    skip = {".git", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() and not skip.intersection(path.relative_to(project).parts)
+    }

@@ -1,0 +1,81 @@
+"""Every answer combination renders exactly the files it needs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import Combo, combo_params, generated_files
+
+ALWAYS = {
+    ".copier-answers.yml",
+    "pyproject.toml",
+    "src/selftest_service/__init__.py",
+    "src/selftest_service/py.typed",
+    "src/selftest_service/db.py",
+    "src/selftest_service/models.py",
+    "src/selftest_service/repositories.py",
+    "src/selftest_service/settings.py",
+    "tests/conftest.py",
+    "tests/test_utils/__init__.py",
+    "tests/test_utils/db_mocks.py",
+    "tests/test_utils/results.py",
+    "tests/test_utils/database.py",
+    "tests/test_utils/db_fixtures.py",
+    "tests/integration/test_database.py",
+}
+EXAMPLES_ONLY = {
+    "src/selftest_service/catalog.py",
+    "tests/unit/test_catalog.py",
+    "tests/contract/test_product_repository.py",
+    "tests/integration/test_isolation.py",
+}
+HTTP_EXAMPLES_ONLY = {"src/selftest_service/inventory.py"}
+
+
+@pytest.mark.parametrize("combo", combo_params())
+def test_renders_the_files_the_answers_need_and_no_others(
+    combo: Combo, rendered: Callable[[Combo], Path]
+) -> None:
+    files = generated_files(rendered(combo))
+
+    assert files >= ALWAYS
+    assert (files >= EXAMPLES_ONLY) is combo.include_examples
+    assert not (files & EXAMPLES_ONLY) or combo.include_examples
+    wants_http_example = combo.include_examples and combo.http_client != "none"
+    assert bool(files & HTTP_EXAMPLES_ONLY) is wants_http_example
+
+
+@pytest.mark.parametrize("combo", combo_params())
+def test_no_rendered_file_is_empty_or_names_an_unused_tool(
+    combo: Combo, rendered: Callable[[Combo], Path]
+) -> None:
+    project = rendered(combo)
+    other_drivers = {"asyncpg", "psycopg", "aiomysql"} - {combo.db_driver}
+    other_clients = {"aiohttp", "httpx"} - {combo.http_client}
+    for name in generated_files(project):
+        if name.endswith("py.typed"):
+            continue
+        text = (project / name).read_text()
+        assert text.strip(), f"{name} rendered empty"
+        if name.endswith(".py"):
+            for tool in other_drivers | other_clients:
+                assert f"import {tool}" not in text, f"{name} imports {tool} ({combo.id})"
+
+
+@pytest.mark.parametrize("combo", combo_params())
+def test_answers_file_records_the_answers_and_the_template_version(
+    combo: Combo, rendered: Callable[[Combo], Path]
+) -> None:
+    answers = yaml.safe_load((rendered(combo) / ".copier-answers.yml").read_text())
+
+    assert answers["_commit"] == "1.0.0"
+    assert {k: answers[k] for k in ("db_driver", "http_client", "include_examples")} == {
+        "db_driver": combo.db_driver,
+        "http_client": combo.http_client,
+        "include_examples": combo.include_examples,
+    }
+    assert "reserved_module_names" not in answers, "computed values must not be stored"
