@@ -12,6 +12,8 @@ from tests.helpers import Combo, combo_params, generated_files
 
 ALWAYS = {
     ".copier-answers.yml",
+    "README.md",
+    "TESTING.md",
     "pyproject.toml",
     "src/selftest_service/__init__.py",
     "src/selftest_service/py.typed",
