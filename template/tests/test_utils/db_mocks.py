@@ -53,6 +53,11 @@ def make_session(session_class: type[AsyncSession] = AsyncSession) -> Any:
 
     Methods the subclass adds get the same treatment as the inherited ones.
     """
+    if not (isinstance(session_class, type) and issubclass(session_class, AsyncSession)):
+        raise TypeError(
+            f"make_session() takes an AsyncSession class, not {session_class!r}; "
+            "to make execute() return rows, set execute.return_value = make_result(...)"
+        )
     return spec_mock(session_class, name="mock_session")
 
 

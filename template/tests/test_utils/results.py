@@ -14,7 +14,7 @@ with ``queue_results`` (or ``side_effect=[...]``) are handed out once each.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Result
@@ -27,7 +27,7 @@ _RECIPES: weakref.WeakKeyDictionary[Any, Callable[[], Any]] = weakref.WeakKeyDic
 
 
 def make_result(
-    rows: Iterable[Sequence[Any]] | None = None,
+    rows: Iterable[Sequence[Any] | Mapping[str, Any]] | None = None,
     *,
     scalars: Iterable[Any] | None = None,
     scalar: Any = _NOTHING,
@@ -37,7 +37,12 @@ def make_result(
 
     Give at most one of the three (none = no rows). ``columns`` names the columns
     (for ``mappings()`` and attribute access on rows); by default ``col0``, ``col1``, ...
+    Rows may also be dicts: their keys are the columns.
     """
+    rows = None if rows is None else list(rows)
+    if rows and all(isinstance(row, Mapping) for row in rows):
+        columns = list(rows[0]) if columns is None else columns
+        rows = [_values(row, columns) for row in rows]
     data = _rows(rows, scalars, scalar)
     width = len(data[0]) if data else len(columns or ()) or 1
     keys = list(columns) if columns is not None else [f"col{i}" for i in range(width)]
@@ -47,7 +52,7 @@ def make_result(
 
 
 def make_stream_result(
-    rows: Iterable[Sequence[Any]] | None = None,
+    rows: Iterable[Sequence[Any] | Mapping[str, Any]] | None = None,
     *,
     scalars: Iterable[Any] | None = None,
     scalar: Any = _NOTHING,
@@ -123,8 +128,16 @@ def _stream_of(build: Callable[[], Result[Any]]) -> AsyncResult[Any]:
     return stream
 
 
+def _values(row: Any, columns: Sequence[str]) -> tuple[Any, ...]:
+    if set(row) != set(columns):
+        raise ValueError(f"every dict row must have the keys {list(columns)}, not {list(row)}")
+    return tuple(row[name] for name in columns)
+
+
 def _rows(
-    rows: Iterable[Sequence[Any]] | None, scalars: Iterable[Any] | None, scalar: Any
+    rows: Iterable[Sequence[Any] | Mapping[str, Any]] | None,
+    scalars: Iterable[Any] | None,
+    scalar: Any,
 ) -> list[tuple[Any, ...]]:
     given = [rows is not None, scalars is not None, scalar is not _NOTHING]
     if sum(given) > 1:
@@ -133,7 +146,10 @@ def _rows(
         return [(value,) for value in scalars]
     if scalar is not _NOTHING:
         return [(scalar,)]
-    return [tuple(row) for row in rows or ()]
+    data = list(rows or ())
+    if any(isinstance(row, Mapping) for row in data):
+        raise TypeError("give either all rows as dicts or none of them")
+    return [tuple(row) for row in data]
 
 
 _EMPTY: dict[str, Callable[[], Any]] = {
