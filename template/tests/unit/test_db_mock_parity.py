@@ -192,6 +192,13 @@ async def test_session_stream_and_stream_scalars(side: Side) -> None:
         assert [value async for value in ids] == [1, 2]
 
 
+async def test_streamed_scalar_one(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.stream, make_stream_result(scalars=[1]))
+        streamed = await session.stream(select(Item.id).where(Item.id == 1))
+        assert await streamed.scalar_one() == 1
+
+
 async def test_session_run_sync(side: Side) -> None:
     async with side.factory() as session:
         side.returns(lambda: session.run_sync, ["a", "b"])
