@@ -8,6 +8,10 @@ neither: they do not end the session's transaction.
 
 from __future__ import annotations
 
+import gc
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -43,3 +47,21 @@ def _summary(session: Any) -> str:
         f"it committed {_count(session, 'commit')}x and rolled back "
         f"{_count(session, 'rollback')}x. Calls on the session, in order: {calls or 'none'}"
     )
+
+
+@contextmanager
+def assert_unawaited_coroutine() -> Iterator[None]:
+    """The block abandons a coroutine: expect Python's "was never awaited" warning.
+
+    Garbage is collected before the block ends, so the warning is caught here
+    instead of failing whichever test happens to run the collector next. Keep
+    no reference to an exception raised in the block: ``AttributeError.obj``
+    would keep the coroutine alive past the collection.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+        gc.collect()
+    messages = [str(warning.message) for warning in caught]
+    if not any("was never awaited" in message for message in messages):
+        raise AssertionError(f"no coroutine was left un-awaited in the block; warnings: {messages}")

@@ -8,7 +8,6 @@ the same exception type on the mocks. The real side uses an SQLite file in
 
 from __future__ import annotations
 
-import gc
 import inspect
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from test_utils import make_engine, make_result, make_session_factory, make_stream_result
+from test_utils.assertions import assert_unawaited_coroutine
 
 
 class _Base(DeclarativeBase):
@@ -45,6 +45,7 @@ class Item(_Base):
 
 SELECT_ITEMS = select(Item).order_by(Item.id)
 SELECT_NAMES = select(Item.id, Item.name).order_by(Item.id)
+ON_COROUTINE = "'coroutine' object has no attribute"
 
 
 @dataclass
@@ -259,13 +260,10 @@ async def test_forgotten_await_is_a_coroutine_that_warns(side: Side) -> None:
     async with side.factory() as session:
         pending = session.commit()
         assert inspect.iscoroutine(pending)
-        with pytest.warns(RuntimeWarning, match="was never awaited"):
+        with assert_unawaited_coroutine():
             del pending
-            gc.collect()
-        with pytest.warns(RuntimeWarning, match="was never awaited"):
-            with pytest.raises(AttributeError, match="'coroutine' object has no attribute"):
-                session.execute(SELECT_NAMES).scalars()
-            gc.collect()
+        with assert_unawaited_coroutine(), pytest.raises(AttributeError, match=ON_COROUTINE):
+            session.execute(SELECT_NAMES).scalars()
 
 
 async def test_streamed_results_need_await_scalars_do_not(side: Side) -> None:
