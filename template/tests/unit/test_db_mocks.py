@@ -23,7 +23,15 @@ from sqlalchemy.ext.asyncio import (
     AsyncSessionTransaction,
 )
 
-from test_utils import make_connection, make_engine, make_result, make_session_factory
+from test_utils import (
+    assert_committed_once,
+    assert_not_committed,
+    assert_rolled_back,
+    make_connection,
+    make_engine,
+    make_result,
+    make_session_factory,
+)
 from test_utils.db_mocks import make_session, spec_mock
 
 QUERY = select(1)
@@ -175,3 +183,40 @@ def test_magic_methods_keep_the_mock_defaults() -> None:
     assert isinstance(session.info, NonCallableMock)
     session.info["key"] = "value"
     assert session.info.__setitem__.call_count == 1
+
+
+async def test_assertion_messages_say_what_happened() -> None:
+    session = make_session()
+    await session.commit()
+    await session.commit()
+
+    with pytest.raises(AssertionError, match=r"committed 2x and rolled back 0x.*commit\(\)"):
+        assert_committed_once(session)
+    with pytest.raises(AssertionError, match="expected no commit"):
+        assert_not_committed(session)
+
+
+async def _add_then_fail(factory: Any) -> None:
+    async with factory.begin() as session:
+        session.add(object())
+        raise ValueError("boom")
+
+
+async def test_factory_begin_rolls_back_on_error() -> None:
+    factory = make_session_factory()
+    with pytest.raises(ValueError, match="boom"):
+        await _add_then_fail(factory)
+
+    assert_rolled_back(factory.session)
+    with pytest.raises(AssertionError, match="expected exactly one commit"):
+        assert_committed_once(factory.session)
+
+
+async def test_a_commit_inside_session_begin_counts_once() -> None:
+    session = make_session()
+    async with session.begin():
+        session.add(object())
+
+    assert_committed_once(session)
+    with pytest.raises(AssertionError, match="expected a rollback"):
+        assert_rolled_back(session)
