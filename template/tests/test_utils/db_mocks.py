@@ -99,6 +99,7 @@ def spec_mock(cls: type[Any], name: str, links: dict[str, Any] | None = None) ->
     """
     mock = _mock_class(cls)(spec=cls, name=name)
     mock.__dict__["_testkit_links"] = links or {}
+    mock.__dict__["_testkit_name"] = name
     return mock
 
 
@@ -205,7 +206,7 @@ def _return_value(owner: Any, member: Member) -> Any:
         return owner
     for cls in _MOCKED_CLASSES:
         if head == cls.__name__:
-            return spec_mock(cls, name=f"{owner._extract_mock_name()}.{member.name}()")
+            return spec_mock(cls, name=f"{owner.__dict__['_testkit_name']}.{member.name}()")
     return MagicMock()
 
 
@@ -239,6 +240,8 @@ def _exit_action(mock: Any) -> Any:
 
 
 def _on_exit(*, commit: Any, close: Any) -> Any:
+    """An ``__aexit__``: commit (or roll back) ``commit``, then close ``close``; both optional."""
+
     async def aexit(exc_type: Any, _exc: Any, _tb: Any) -> bool:
         if commit is not None:
             await (commit.commit() if exc_type is None else commit.rollback())

@@ -90,3 +90,12 @@ async def test_a_side_effect_list_works_too() -> None:
     session.execute.side_effect = [make_result(scalars=[1]), make_result(scalars=[2])]
 
     assert [(await session.execute(select(1))).scalar_one() for _ in range(2)] == [1, 2]
+
+
+async def test_stream_result_raises_like_the_real_one() -> None:
+    with pytest.raises(NoResultFound):
+        await make_stream_result(scalars=[]).scalar_one()
+    with pytest.raises(MultipleResultsFound):
+        await make_stream_result([(1,), (2,)]).one()
+    assert await make_stream_result(scalars=[]).scalar_one_or_none() is None
+    assert [row async for row in make_stream_result(scalars=[1, 2]).scalars()] == [1, 2]
