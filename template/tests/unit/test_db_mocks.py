@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     AsyncScalarResult,
     AsyncSession,
     AsyncSessionTransaction,
+    AsyncTransaction,
+    async_sessionmaker,
 )
 
 from test_utils import (
@@ -58,7 +60,9 @@ def _public_methods(cls: type[Any]) -> list[tuple[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("cls", REAL_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize(
+    "cls", [*REAL_CLASSES, AsyncTransaction, async_sessionmaker], ids=lambda cls: cls.__name__
+)
 def test_every_public_method_has_the_real_async_or_sync_shape(cls: type[Any]) -> None:
     mock = spec_mock(cls, name="m")
     wrong = [
