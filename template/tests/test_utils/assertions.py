@@ -1,32 +1,67 @@
-"""Assertions about what a mocked session did, with messages that say what happened."""
+"""Assertions about what a mocked session did, with messages that say what happened.
+
+A commit counts whether the code awaited ``session.commit()`` or left an
+``async with session.begin():`` / ``async with factory.begin():`` block
+cleanly; a rollback counts the same ways. Savepoints (``begin_nested()``) are
+neither: they do not end the session's transaction.
+"""
 
 from __future__ import annotations
 
+import gc
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
-
-
-def _calls(session: Any, name: str) -> int:
-    return int(getattr(session, name).await_count)
-
-
-def _summary(session: Any) -> str:
-    commits, rollbacks = _calls(session, "commit"), _calls(session, "rollback")
-    return f"commit awaited {commits}x, rollback awaited {rollbacks}x"
 
 
 def assert_committed_once(session: Any) -> None:
     """The session committed exactly once and never rolled back."""
-    if _calls(session, "commit") != 1 or _calls(session, "rollback") != 0:
+    if _count(session, "commit") != 1 or _count(session, "rollback") != 0:
         raise AssertionError(f"expected exactly one commit and no rollback; {_summary(session)}")
 
 
 def assert_not_committed(session: Any) -> None:
     """The session never committed."""
-    if _calls(session, "commit") != 0:
+    if _count(session, "commit") != 0:
         raise AssertionError(f"expected no commit; {_summary(session)}")
 
 
 def assert_rolled_back(session: Any) -> None:
     """The session rolled back at least once and never committed."""
-    if _calls(session, "rollback") == 0 or _calls(session, "commit") != 0:
+    if _count(session, "rollback") == 0 or _count(session, "commit") != 0:
         raise AssertionError(f"expected a rollback and no commit; {_summary(session)}")
+
+
+def _count(session: Any, action: str) -> int:
+    """``action`` ("commit" / "rollback") awaited on the session or its ``begin()`` block."""
+    total = int(getattr(session, action).await_count)
+    if session.begin.called:
+        total += int(getattr(session.begin.return_value, action).await_count)
+    return total
+
+
+def _summary(session: Any) -> str:
+    calls = ", ".join(str(call).removeprefix("call.") for call in session.mock_calls)
+    return (
+        f"it committed {_count(session, 'commit')}x and rolled back "
+        f"{_count(session, 'rollback')}x. Calls on the session, in order: {calls or 'none'}"
+    )
+
+
+@contextmanager
+def assert_unawaited_coroutine() -> Iterator[None]:
+    """The block abandons a coroutine: expect Python's "was never awaited" warning.
+
+    Garbage is collected before the block ends, so the warning is caught here
+    instead of failing whichever test happens to run the collector next. Keep
+    no reference to an exception raised in the block: ``AttributeError.obj``
+    would keep the coroutine alive past the collection.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+        gc.collect()
+    messages = [str(warning.message) for warning in caught]
+    if not any("was never awaited" in message for message in messages):
+        raise AssertionError(f"no coroutine was left un-awaited in the block; warnings: {messages}")

@@ -1,4 +1,7 @@
-"""Fixtures for unit tests: SQLAlchemy-shaped mocks, no I/O."""
+"""Fixtures for unit tests: SQLAlchemy-shaped mocks, no I/O.
+
+Each is a fresh mock per test; see ``db_mocks`` for what they can do.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ def mock_engine() -> Any:
 
 @pytest.fixture
 def mock_session() -> Any:
-    """Behaves like ``AsyncSession``."""
+    """Behaves like ``AsyncSession``; ``execute`` gives an empty ``Result`` until configured."""
     return make_session()
 
 

@@ -4,11 +4,17 @@
 ``scalars().all()``, ``one()``, ``scalar_one_or_none()``, ``mappings()``,
 ``unique()`` and the ``NoResultFound`` / ``MultipleResultsFound`` errors behave
 exactly as they do on a result from a database.
+
+A real result can be read once. A database runs the query again on every
+``execute``; the mocks do the same: a result built here and set as a
+``return_value`` is handed out as a fresh copy on every call. Results queued
+with ``queue_results`` (or ``side_effect=[...]``) are handed out once each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Result
@@ -16,10 +22,12 @@ from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.ext.asyncio import AsyncResult
 
 _NOTHING: Any = object()
+# Result built here -> how to build an unread copy of it.
+_RECIPES: weakref.WeakKeyDictionary[Any, Callable[[], Any]] = weakref.WeakKeyDictionary()
 
 
 def make_result(
-    rows: Iterable[Sequence[Any]] | None = None,
+    rows: Iterable[Sequence[Any] | Mapping[str, Any]] | None = None,
     *,
     scalars: Iterable[Any] | None = None,
     scalar: Any = _NOTHING,
@@ -27,30 +35,109 @@ def make_result(
 ) -> Result[Any]:
     """A ``Result`` holding ``rows``, or one column of ``scalars``, or one ``scalar``.
 
-    Give exactly one of the three. ``columns`` names the columns (for
-    ``mappings()`` and attribute access on rows); by default ``col0``, ``col1``, ...
+    Give at most one of the three (none = no rows). ``columns`` names the columns
+    (for ``mappings()`` and attribute access on rows); by default ``col0``, ``col1``, ...
+    Rows may also be dicts: their keys are the columns.
     """
+    rows = None if rows is None else list(rows)
+    if rows and all(isinstance(row, Mapping) for row in rows):
+        columns = list(rows[0]) if columns is None else columns
+        rows = [_values(row, columns) for row in rows]
     data = _rows(rows, scalars, scalar)
     width = len(data[0]) if data else len(columns or ()) or 1
     keys = list(columns) if columns is not None else [f"col{i}" for i in range(width)]
     if any(len(row) != len(keys) for row in data):
         raise ValueError(f"every row must have {len(keys)} values (columns: {keys})")
-    return IteratorResult(SimpleResultMetaData(keys), iter(data))
+    return _iterator_result(keys, data)
 
 
 def make_stream_result(
-    rows: Iterable[Sequence[Any]] | None = None,
+    rows: Iterable[Sequence[Any] | Mapping[str, Any]] | None = None,
     *,
     scalars: Iterable[Any] | None = None,
     scalar: Any = _NOTHING,
     columns: Sequence[str] | None = None,
 ) -> AsyncResult[Any]:
     """An ``AsyncResult`` (what ``stream()`` returns) over the same data as ``make_result``."""
-    return AsyncResult(make_result(rows, scalars=scalars, scalar=scalar, columns=columns))
+    result = make_result(rows, scalars=scalars, scalar=scalar, columns=columns)
+    return _stream_of(_RECIPES[result])
+
+
+def queue_results(method: Any, *results: Any) -> None:
+    """Make consecutive calls of a mocked method return ``results`` in order, once each.
+
+    An exception in ``results`` is raised by its call instead. One call more than
+    queued fails with an ``AssertionError`` saying so (instead of the
+    ``StopAsyncIteration`` a bare ``side_effect`` list gives).
+    """
+    pending = list(results)
+    calls = 0
+
+    def next_result(*_args: Any, **_kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if not pending:
+            raise AssertionError(
+                f"{method!r} was called {calls} times, "
+                f"but only {len(results)} results were queued with queue_results()"
+            )
+        item = pending.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    method.side_effect = next_result
+
+
+def empty_result(type_name: str) -> Any:
+    """A fresh, empty real result of the named class, or ``None`` for another name."""
+    build = _EMPTY.get(type_name)
+    return None if build is None else build()
+
+
+def handed_out(value: Any, type_name: str) -> Any:
+    """What a mocked method whose real return type is ``type_name`` returns for ``value``.
+
+    A result built here is copied (each call reads its own rows), and a whole
+    ``Result`` / ``AsyncResult`` given to a method that returns scalars is
+    turned into its ``scalars()``, as the real method would.
+    """
+    recipe = _RECIPES.get(value) if isinstance(value, (Result, AsyncResult)) else None
+    if recipe is not None:
+        value = recipe()
+    if type_name in {"ScalarResult", "AsyncScalarResult"} and isinstance(
+        value, (Result, AsyncResult)
+    ):
+        return value.scalars()
+    return value
+
+
+def _iterator_result(keys: list[str], data: list[tuple[Any, ...]]) -> Result[Any]:
+    result: Result[Any] = IteratorResult(SimpleResultMetaData(keys), iter(data))
+    _RECIPES[result] = lambda: _iterator_result(keys, data)
+    return result
+
+
+class _Stream(AsyncResult[Any]):
+    """An ``AsyncResult`` that can be weakly referenced (the base class has ``__slots__``)."""
+
+
+def _stream_of(build: Callable[[], Result[Any]]) -> AsyncResult[Any]:
+    stream = _Stream(build())
+    _RECIPES[stream] = lambda: _stream_of(build)
+    return stream
+
+
+def _values(row: Any, columns: Sequence[str]) -> tuple[Any, ...]:
+    if set(row) != set(columns):
+        raise ValueError(f"every dict row must have the keys {list(columns)}, not {list(row)}")
+    return tuple(row[name] for name in columns)
 
 
 def _rows(
-    rows: Iterable[Sequence[Any]] | None, scalars: Iterable[Any] | None, scalar: Any
+    rows: Iterable[Sequence[Any] | Mapping[str, Any]] | None,
+    scalars: Iterable[Any] | None,
+    scalar: Any,
 ) -> list[tuple[Any, ...]]:
     given = [rows is not None, scalars is not None, scalar is not _NOTHING]
     if sum(given) > 1:
@@ -59,4 +146,20 @@ def _rows(
         return [(value,) for value in scalars]
     if scalar is not _NOTHING:
         return [(scalar,)]
-    return [tuple(row) for row in rows or ()]
+    data = list(rows or ())
+    if any(isinstance(row, Mapping) for row in data):
+        raise TypeError("give either all rows as dicts or none of them")
+    return [tuple(row) for row in data]
+
+
+_EMPTY: dict[str, Callable[[], Any]] = {
+    "Result": make_result,
+    "CursorResult": make_result,
+    "ScalarResult": lambda: make_result().scalars(),
+    "MappingResult": lambda: make_result().mappings(),
+    "TupleResult": lambda: make_result().tuples(),
+    "AsyncResult": make_stream_result,
+    "AsyncScalarResult": lambda: make_stream_result().scalars(),
+    "AsyncMappingResult": lambda: make_stream_result().mappings(),
+    "AsyncTupleResult": lambda: make_stream_result().tuples(),
+}

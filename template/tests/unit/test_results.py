@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, ResourceClosedError
 
-from test_utils import make_result, make_stream_result
+from test_utils import make_result, make_session, make_stream_result, queue_results
 
 
 def test_scalars_all_returns_the_column_values() -> None:
@@ -43,3 +44,58 @@ def test_rows_must_match_the_columns() -> None:
 async def test_stream_result_methods_are_awaited() -> None:
     assert await make_stream_result(scalars=[1, 2]).scalars().all() == [1, 2]
     assert await make_stream_result(scalar=7).scalar_one() == 7
+
+
+def test_dict_rows_name_their_columns() -> None:
+    result = make_result([{"id": 1, "name": "a"}, {"id": 2, "name": "b"}])
+    assert [dict(row) for row in result.mappings()] == [
+        {"id": 1, "name": "a"},
+        {"id": 2, "name": "b"},
+    ]
+
+
+def test_dict_rows_must_share_their_keys() -> None:
+    with pytest.raises(ValueError, match="keys"):
+        make_result([{"id": 1}, {"name": "b"}])
+
+
+def test_a_result_is_read_once_like_a_real_one() -> None:
+    result = make_result(scalars=[1])
+    assert result.scalar_one() == 1
+    with pytest.raises(ResourceClosedError):
+        result.scalar_one()
+
+
+async def test_queued_results_are_returned_in_order_then_fail_clearly() -> None:
+    session = make_session()
+    queue_results(session.execute, make_result(scalars=[1]), make_result(scalars=[2]))
+
+    assert (await session.execute(select(1))).scalar_one() == 1
+    assert (await session.execute(select(1))).scalar_one() == 2
+    with pytest.raises(AssertionError, match="called 3 times, but only 2 results were queued"):
+        await session.execute(select(1))
+
+
+async def test_a_queued_exception_is_raised_by_its_call() -> None:
+    session = make_session()
+    queue_results(session.execute, make_result(), IntegrityError("INSERT", {}, Exception("dup")))
+
+    await session.execute(select(1))
+    with pytest.raises(IntegrityError):
+        await session.execute(select(1))
+
+
+async def test_a_side_effect_list_works_too() -> None:
+    session = make_session()
+    session.execute.side_effect = [make_result(scalars=[1]), make_result(scalars=[2])]
+
+    assert [(await session.execute(select(1))).scalar_one() for _ in range(2)] == [1, 2]
+
+
+async def test_stream_result_raises_like_the_real_one() -> None:
+    with pytest.raises(NoResultFound):
+        await make_stream_result(scalars=[]).scalar_one()
+    with pytest.raises(MultipleResultsFound):
+        await make_stream_result([(1,), (2,)]).one()
+    assert await make_stream_result(scalars=[]).scalar_one_or_none() is None
+    assert [row async for row in make_stream_result(scalars=[1, 2]).scalars()] == [1, 2]

@@ -1,0 +1,275 @@
+"""The same calling code against a real aiosqlite engine and against the mocks.
+
+Every test runs twice (``side`` is "real" or "mock"): what works on the real
+objects must work on the mocks, and what raises on the real objects must raise
+the same exception type on the mocks. The real side uses an SQLite file in
+``tmp_path``: no server, no sockets.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import String, select
+from sqlalchemy.engine import Result, Row
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncResult,
+    AsyncSession,
+    AsyncSessionTransaction,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from test_utils import make_engine, make_result, make_session_factory, make_stream_result
+from test_utils.assertions import assert_unawaited_coroutine
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class Item(_Base):
+    __tablename__ = "parity_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50))
+
+
+SELECT_ITEMS = select(Item).order_by(Item.id)
+SELECT_NAMES = select(Item.id, Item.name).order_by(Item.id)
+ON_COROUTINE = "'coroutine' object has no attribute"
+
+
+@dataclass
+class Side:
+    """The objects the calling code gets: real ones or mocks."""
+
+    engine: Any
+    factory: Any
+    is_mock: bool
+
+    def returns(self, method: Callable[[], Any], value: Any) -> None:
+        """What the real database returns, told to the mock ``method()`` (no-op when real)."""
+        if self.is_mock:
+            method().return_value = value
+
+
+@pytest.fixture(params=["real", "mock"])
+async def side(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Side]:
+    if request.param == "mock":
+        yield Side(make_engine(), make_session_factory(), is_mock=True)
+        return
+    engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'parity.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_Base.metadata.create_all)
+        async with async_sessionmaker(engine)() as session:
+            session.add_all([Item(id=1, name="a"), Item(id=2, name="b")])
+            await session.commit()
+        yield Side(engine, async_sessionmaker(engine, expire_on_commit=False), is_mock=False)
+    finally:
+        await engine.dispose()
+
+
+def _names(sync_conn: Any) -> list[str]:
+    return list(sync_conn.scalars(select(Item.name).order_by(Item.id)))
+
+
+# ---- what works on the real objects works on the mocks ----
+
+
+async def test_engine_begin_and_run_sync(side: Side) -> None:
+    side.returns(lambda: side.engine.connection.run_sync, ["a", "b"])
+    async with side.engine.begin() as conn:
+        assert isinstance(conn, AsyncConnection)
+        assert await conn.run_sync(_names) == ["a", "b"]
+
+
+async def test_connect_and_execute(side: Side) -> None:
+    side.returns(lambda: side.engine.connection.execute, make_result([(1, "a"), (2, "b")]))
+    async with side.engine.connect() as conn:
+        result = await conn.execute(SELECT_NAMES)
+        assert [tuple(row) for row in result] == [(1, "a"), (2, "b")]
+        await conn.rollback()
+
+
+async def test_connect_awaited_then_begin_awaited(side: Side) -> None:
+    conn = await side.engine.connect()
+    try:
+        transaction = await conn.begin()
+        await transaction.rollback()
+    finally:
+        await conn.close()
+
+
+async def test_connection_stream(side: Side) -> None:
+    side.returns(lambda: side.engine.connection.scalar, 2)
+    async with side.engine.connect() as conn:
+        async with conn.stream(SELECT_NAMES) as result:
+            assert isinstance(result, AsyncResult)
+            await result.all()
+        assert await conn.scalar(select(Item.id).where(Item.id == 2)) == 2
+
+
+async def test_session_add_flush_refresh_commit(side: Side) -> None:
+    async with side.factory() as session:
+        item = Item(id=3, name="c")
+        session.add(item)
+        await session.flush()
+        await session.refresh(item)
+        await session.commit()
+        assert session.in_transaction() is False
+
+
+async def test_execute_then_result_methods(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(
+            lambda: session.execute, make_result([(1, "a"), (2, "b")], columns=["id", "name"])
+        )
+        result = await session.execute(SELECT_NAMES)
+        assert isinstance(result, Result)
+        first = result.first()
+        assert isinstance(first, Row)
+        assert first.name == "a"
+        assert (await session.execute(SELECT_NAMES)).mappings().all()[1]["name"] == "b"
+        assert len((await session.execute(SELECT_NAMES)).unique().all()) == 2
+        assert (await session.execute(SELECT_NAMES)).scalars().all() == [1, 2]
+        with pytest.raises(MultipleResultsFound):
+            (await session.execute(SELECT_NAMES)).one()
+
+
+async def test_one_and_scalar_one_on_no_rows(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.execute, make_result(scalars=[]))
+        none = select(Item.id).where(Item.id == -1)
+        with pytest.raises(NoResultFound):
+            (await session.execute(none)).one()
+        with pytest.raises(NoResultFound):
+            (await session.execute(none)).scalar_one()
+        assert (await session.execute(none)).scalar_one_or_none() is None
+
+
+async def test_scalar_scalars_and_get(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.scalar, 2)
+        side.returns(lambda: session.scalars, make_result(scalars=["a", "b"]))
+        assert await session.scalar(select(Item.id).where(Item.id == 2)) == 2
+        assert (await session.scalars(select(Item.name).order_by(Item.id))).all() == ["a", "b"]
+        assert await session.get(Item, 999) is None
+
+
+async def test_delete_and_merge(side: Side) -> None:
+    async with side.factory() as session:
+        merged = await session.merge(Item(id=1, name="z"))
+        await session.delete(merged)
+        await session.flush()
+        await session.rollback()
+
+
+async def test_begin_and_begin_nested(side: Side) -> None:
+    async with side.factory() as session:
+        async with session.begin() as transaction:
+            async with session.begin_nested() as savepoint:
+                session.add(Item(id=6, name="f"))
+            assert isinstance(savepoint, AsyncSessionTransaction)
+        assert isinstance(transaction, AsyncSessionTransaction)
+
+
+async def test_session_stream_and_stream_scalars(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.stream, make_stream_result([(1, "a"), (2, "b")]))
+        side.returns(lambda: session.stream_scalars, make_stream_result(scalars=[1, 2]))
+        rows = await session.stream(SELECT_NAMES)
+        assert len(await rows.all()) == 2
+        ids = await session.stream_scalars(select(Item.id).order_by(Item.id))
+        assert [value async for value in ids] == [1, 2]
+
+
+async def test_streamed_scalar_one(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.stream, make_stream_result(scalars=[1]))
+        streamed = await session.stream(select(Item.id).where(Item.id == 1))
+        assert await streamed.scalar_one() == 1
+
+
+async def test_session_run_sync(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.run_sync, ["a", "b"])
+        assert await session.run_sync(lambda sync: _names(sync.connection())) == ["a", "b"]
+
+
+async def test_factory_begin_commits(side: Side) -> None:
+    async with side.factory.begin() as session:
+        assert isinstance(session, AsyncSession)
+        session.add(Item(id=7, name="g"))
+
+
+async def test_engine_dispose(side: Side) -> None:
+    await side.engine.dispose()
+
+
+# ---- what raises on the real objects raises the same type on the mocks ----
+
+
+async def test_awaiting_a_sync_method_is_a_type_error(side: Side) -> None:
+    async with side.factory() as session:
+        with pytest.raises(TypeError, match="can't be used in 'await' expression"):
+            await session.add(Item(id=8, name="h"))
+        with pytest.raises(TypeError, match="can't be used in 'await' expression"):
+            await (await session.execute(SELECT_NAMES)).all()
+        with pytest.raises(TypeError):
+            await side.engine.begin()
+
+
+async def test_missing_argument_is_a_type_error(side: Side) -> None:
+    async with side.factory() as session:
+        with pytest.raises(TypeError, match="instance"):
+            session.add()
+        with pytest.raises(TypeError, match="statement"):
+            await session.execute()
+        with pytest.raises(TypeError):
+            await session.get(Item)
+
+
+async def test_misspelled_method_is_an_attribute_error(side: Side) -> None:
+    async with side.factory() as session:
+        with pytest.raises(AttributeError):
+            session.exectue  # noqa: B018
+        with pytest.raises(AttributeError):
+            side.engine.begin_transaction  # noqa: B018
+
+
+async def test_session_and_engine_are_not_themselves_awaitable(side: Side) -> None:
+    async with side.factory() as session:
+        with pytest.raises(TypeError):
+            await session
+    with pytest.raises(TypeError):
+        async with side.engine:
+            pass
+
+
+async def test_forgotten_await_is_a_coroutine_that_warns(side: Side) -> None:
+    async with side.factory() as session:
+        pending = session.commit()
+        assert inspect.iscoroutine(pending)
+        with assert_unawaited_coroutine():
+            del pending
+        with assert_unawaited_coroutine(), pytest.raises(AttributeError, match=ON_COROUTINE):
+            session.execute(SELECT_NAMES).scalars()
+
+
+async def test_streamed_results_need_await_scalars_do_not(side: Side) -> None:
+    async with side.factory() as session:
+        stream = await session.stream_scalars(select(Item.id))
+        pending = stream.all()
+        assert inspect.iscoroutine(pending)
+        await pending
+        assert not inspect.iscoroutine(stream.unique())

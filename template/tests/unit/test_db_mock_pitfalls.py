@@ -1,0 +1,84 @@
+"""One test per database error from TESTING.md's error table: the fixtures prevent it,
+or the mistake fails with a clear error at the line that makes it.
+
+Each test first shows the naive mock producing the error, so the test proves
+the difference rather than assuming it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from unittest.mock import AsyncMock
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from test_utils import make_result, make_session
+from test_utils.assertions import assert_unawaited_coroutine
+
+QUERY = select(1)
+NOT_A_CONTEXT_MANAGER = "'coroutine' object does not support the asynchronous context manager"
+NO_ALL = "'coroutine' object has no attribute 'all'"
+
+
+async def test_async_with_engine_begin_needs_no_setup(mock_engine: Any) -> None:
+    """``'coroutine' object does not support the asynchronous context manager protocol``."""
+    naive = AsyncMock()
+    with assert_unawaited_coroutine(), pytest.raises(TypeError, match=NOT_A_CONTEXT_MANAGER):
+        async with naive.begin():
+            pass
+
+    async with mock_engine.begin() as conn:
+        await conn.run_sync(lambda _sync_conn: None)
+    async with mock_engine.connect() as conn, conn.begin():
+        await conn.execute(QUERY)
+    mock_engine.connection.run_sync.assert_awaited_once()
+    mock_engine.connection.execute.assert_awaited_once_with(QUERY)
+
+
+async def test_result_methods_are_sync(mock_session: Any) -> None:
+    """``'coroutine' object has no attribute 'all'``: the result of execute is a real Result."""
+    naive = AsyncMock(spec=AsyncSession)
+    with assert_unawaited_coroutine(), pytest.raises(AttributeError, match=NO_ALL):
+        (await naive.execute(QUERY)).scalars().all()
+
+    assert (await mock_session.execute(QUERY)).scalars().all() == []
+    mock_session.execute.return_value = make_result(scalars=[1, 2])
+    assert (await mock_session.execute(QUERY)).scalars().all() == [1, 2]
+
+
+async def test_awaiting_a_sync_method_fails_at_that_line(mock_session: Any) -> None:
+    """``object ... can't be used in 'await' expression``: the same error as the real session.
+
+    A naive ``AsyncMock()`` accepts ``await session.add(x)``, so the bug ships.
+    """
+    await AsyncMock().add(object())  # no error: the naive mock hides the bug
+
+    with pytest.raises(TypeError, match="object NoneType can't be used in 'await' expression"):
+        await mock_session.add(object())
+
+
+async def test_forgotten_await_fails_the_test(mock_session: Any) -> None:
+    """``coroutine ... was never awaited``: a forgotten await on the mock warns as on the real
+    session, and ``filterwarnings = error`` makes that a failure; a sync method called
+    without await (fine on the real session) creates no coroutine at all."""
+    naive = AsyncMock()
+    with assert_unawaited_coroutine():
+        naive.add(object())  # correct code, yet a coroutine nobody awaits
+
+    with assert_unawaited_coroutine():
+        mock_session.commit()
+    assert mock_session.add(object()) is None
+    assert mock_session.commit.await_count == 0  # a forgotten await is not a commit
+
+
+def test_data_given_where_a_spec_is_expected_fails_clearly() -> None:
+    """``AsyncMock([{...}])``: the positional argument is a spec, not a return value."""
+    with pytest.raises(TypeError, match="unhashable type"):
+        AsyncMock([{"id": 1}])
+
+    with pytest.raises(TypeError, match=r"make_session\(\) takes an AsyncSession class"):
+        make_session([{"id": 1}])  # type: ignore[arg-type]
+    rows = make_result([{"id": 1, "name": "a"}])
+    assert rows.mappings().one() == {"id": 1, "name": "a"}
