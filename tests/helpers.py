@@ -172,3 +172,27 @@ def generated_files(project: Path) -> set[str]:
         for path in project.rglob("*")
         if path.is_file() and not skip.intersection(path.relative_to(project).parts)
     }
+
+
+def find_python(version: str) -> Path | None:
+    """An interpreter for ``version`` ("3.10"): on PATH, or in pyenv's versions directory."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [
+        str(p) for p in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+    ]
+    for candidate in filter(None, candidates):
+        probe = run([candidate, "-c", "import sys; print(sys.version_info[:2])"], Path.cwd())
+        if probe.returncode == 0 and probe.output.strip() == str(
+            tuple(map(int, version.split(".")))
+        ):
+            return Path(candidate)
+    return None
+
+
+def make_venv(python: Path, dest: Path) -> Path:
+    """A fresh virtual environment with an up-to-date pip; returns its python."""
+    check([python, "-m", "venv", dest], dest.parent)
+    venv_python = dest / "bin" / "python"
+    check([venv_python, "-m", "pip", "install", "-q", "--upgrade", "pip"], dest.parent)
+    return venv_python

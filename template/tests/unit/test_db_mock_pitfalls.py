@@ -7,6 +7,7 @@ the difference rather than assuming it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 from unittest.mock import AsyncMock
 
@@ -18,14 +19,24 @@ from test_utils import make_result, make_session
 from test_utils.assertions import assert_unawaited_coroutine
 
 QUERY = select(1)
-NOT_A_CONTEXT_MANAGER = "'coroutine' object does not support the asynchronous context manager"
+# `async with` on something that is not an async context manager raises TypeError
+# since Python 3.11, and AttributeError('__aenter__') on 3.10.
+NOT_A_CONTEXT_MANAGER = (
+    "'coroutine' object does not support the asynchronous context manager"
+    if sys.version_info >= (3, 11)
+    else "__aenter__"
+)
+NOT_A_CONTEXT_MANAGER_ERROR = TypeError if sys.version_info >= (3, 11) else AttributeError
 NO_ALL = "'coroutine' object has no attribute 'all'"
 
 
 async def test_async_with_engine_begin_needs_no_setup(mock_engine: Any) -> None:
     """``'coroutine' object does not support the asynchronous context manager protocol``."""
     naive = AsyncMock()
-    with assert_unawaited_coroutine(), pytest.raises(TypeError, match=NOT_A_CONTEXT_MANAGER):
+    with (
+        assert_unawaited_coroutine(),
+        pytest.raises(NOT_A_CONTEXT_MANAGER_ERROR, match=NOT_A_CONTEXT_MANAGER),
+    ):
         async with naive.begin():
             pass
 

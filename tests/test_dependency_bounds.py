@@ -1,0 +1,67 @@
+"""The lower bounds the generated pyproject.toml declares are tested, not guessed.
+
+Every ``>=`` bound of the runtime dependencies and the ``test`` extra is pinned
+to exactly that version, installed with the oldest supported Python into a
+fresh virtual environment, and the generated suite (integration tests
+included) must pass there.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from tests.helpers import Combo, check, find_python, make_venv, render, run, suite_env
+
+OLDEST_PYTHON = "3.10"
+
+
+def lowest_pins(pyproject: Path) -> list[str]:
+    """The declared requirements with every ``>=X`` lower bound turned into ``==X``."""
+    project = tomllib.loads(pyproject.read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pins = []
+    for line in declared:
+        requirement = Requirement(line)
+        lower = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        assert lower, f"{line!r} declares no lower bound"
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        pins.append(f"{requirement.name}{extras}=={lower[0]}")
+    return pins
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "combo",
+    [Combo("aiosqlite", "aiohttp", True), Combo("asyncpg", "httpx", True)],
+    ids=lambda c: c.id,
+)
+def test_generated_suite_passes_on_the_lowest_declared_versions(
+    combo: Combo, template_repo: Path, tmp_path: Path
+) -> None:
+    python = find_python(OLDEST_PYTHON)
+    if python is None:
+        message = f"no Python {OLDEST_PYTHON} interpreter found"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    project = render(template_repo, tmp_path / "p", combo.answers(python_version=OLDEST_PYTHON))
+    pins = lowest_pins(project / "pyproject.toml")
+    venv_python = make_venv(python, tmp_path / "venv")
+
+    check([venv_python, "-m", "pip", "install", "-q", *pins], project)
+    check([venv_python, "-m", "pip", "install", "-q", "--no-deps", "-e", "."], project)
+    installed = check([venv_python, "-m", "pip", "freeze"], project).lower()
+    ran = run(
+        [venv_python, "-m", "pytest", "-p", "no:cacheprovider", "-q"], project, suite_env(combo)
+    )
+
+    for pin in pins:
+        name, version = pin.split("==")
+        assert f"{name.split('[')[0].lower()}=={version}" in installed, f"{pin} not installed"
+    assert ran.returncode == 0, ran.output
+    assert "skipped" not in ran.output, ran.output
