@@ -20,7 +20,10 @@ Actions (the kinds of change a template makes between versions):
 ``move-file OLD NEW``
     A generated file moved. The project's copy -- with the user's edits -- is
     moved (``git mv``) before copier merges, so the edits follow the file
-    instead of being deleted with the old path. ``before`` stage.
+    instead of being deleted with the old path. Copier has no common base for
+    the new path, so where the user's copy differs from the new version the
+    file gets inline conflict markers: move files in a release that changes
+    nothing else, and an unedited file moves silently. ``before`` stage.
 
 Each action takes ``--answers-file`` (default ``.copier-answers.yml``); pass
 ``{{ _copier_conf.answers_file }}`` from copier.yml so a custom answers file
@@ -115,8 +118,8 @@ def move_file(old: Path, new: Path) -> bool:
         return False
     new.parent.mkdir(parents=True, exist_ok=True)
     if _tracked(old):
-        # Move it in the index too: copier diffs the index against the old
-        # template version, so the user's edits then travel with the file.
+        # Move it in the index too: copier diffs the index (not the working
+        # tree) against its rendering of the old version.
         subprocess.run(["git", "mv", "--", old.as_posix(), new.as_posix()], check=True)
     else:
         shutil.move(old, new)

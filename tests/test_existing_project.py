@@ -8,6 +8,9 @@ files (tests/test_utils/, TESTING.md).
 
 from __future__ import annotations
 
+import ast
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -52,13 +55,18 @@ def _service(root: Path) -> Path:
     return init_project(root)
 
 
+@pytest.mark.parametrize(
+    "answers",
+    [ANSWERS, {**ANSWERS, "db_driver": "psycopg", "http_client": "aiohttp"}],
+    ids=["asyncpg-httpx", "psycopg-aiohttp"],
+)
 def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], answers: dict[str, object]
 ) -> None:
     template = snapshot_template(tmp_path / "template")
     service = _service(tmp_path / "orders")
 
-    render(template, service, ANSWERS, quiet=False)
+    render(template, service, answers, quiet=False)
 
     files = file_contents(service)
     for name, text in SERVICE.items():
@@ -68,11 +76,23 @@ def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
     assert "pyproject.async-testkit.toml" in added
     assert not any(name.endswith(".rej") for name in added)
 
-    # What to add by hand is said, for these answers.
+    # What to add by hand is said, for these answers: every runtime and test
+    # dependency of the template's pyproject.toml is named in the message.
     message = capsys.readouterr().err
-    for needed in ('"asyncpg"', '"httpx"', "respx", "pytest-asyncio", "aiosqlite"):
-        assert needed in message, needed
-    assert 'pytest_plugins = ["test_utils.mock_fixtures", "test_utils.db_fixtures"]' in message
+    reference = tomllib.loads((service / "pyproject.async-testkit.toml").read_text())["project"]
+    wanted = [*reference["dependencies"], *reference["optional-dependencies"]["test"]]
+    for requirement in wanted:
+        name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
+        assert name in message, f"{name} ({requirement}) is not in the message:\n{message}"
+    # ... and so is the generated conftest's pytest_plugins line, for a kept conftest.
+    greenfield = render(template, tmp_path / "new", {**answers, "existing_project": False})
+    plugins = next(
+        node.value
+        for node in ast.parse((greenfield / "tests/conftest.py").read_text()).body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "pytest_plugins"
+    )
+    told = next(line for line in message.splitlines() if "pytest_plugins = " in line)
+    assert ast.literal_eval(told.split("=", 1)[1].strip()) == ast.literal_eval(plugins)
     assert "pyproject.async-testkit.toml" in message
     assert "existing_project=false" in message
 
@@ -128,3 +148,26 @@ def test_greenfield_copy_says_how_to_start_and_that_update_needs_git(
     assert "pip install -e '.[dev]'" in message
     assert "git init" in message
     assert "pyproject.async-testkit.toml" not in message
+
+
+def test_switching_existing_project_off_later_merges_without_losing_a_line(
+    tmp_path: Path,
+) -> None:
+    """`copier update -d existing_project=false` is a one-time merge: a file both
+    the service and the template have becomes a conflict between the two versions
+    (copier has no common base for them); every line of the service's survives."""
+    template = snapshot_template(tmp_path / "template")
+    service = _service(tmp_path / "orders")
+    render(template, service, ANSWERS)
+    commit_all(service, "adopt async-testkit")
+
+    update(service, data={"existing_project": False})
+
+    for name, text in SERVICE.items():
+        merged = (service / name).read_text()
+        missing = [line for line in text.splitlines() if line not in merged.splitlines()]
+        assert not missing, f"{name} lost {missing}"
+    assert not [name for name in generated_files(service) if name.endswith(".rej")]
+    assert (
+        yaml.safe_load((service / ".copier-answers.yml").read_text())["existing_project"] is False
+    )

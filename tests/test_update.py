@@ -245,6 +245,7 @@ def test_a_migration_renames_an_answer_and_the_update_asks_nothing(tmp_path: Pat
 
 def test_a_moved_file_carries_the_users_edits_to_its_new_place(tmp_path: Path) -> None:
     template, project = _start(tmp_path)
+    unedited = init_project(render(template, tmp_path / "unedited", {"project_name": "svc"}))
     original = (project / "TESTING.md").read_text()
     prepend_line(project / "TESTING.md", "Team note: run the integration tests before merging.")
     commit_all(project, "my edit")
@@ -254,12 +255,15 @@ def test_a_moved_file_carries_the_users_edits_to_its_new_place(tmp_path: Path) -
     release(template, "2.0.0")
 
     update(project, unsafe=True)
+    update(unedited, unsafe=True)
 
     assert not (project / "TESTING.md").exists()
     moved = (project / "docs/TESTING.md").read_text()
     assert "Team note: run the integration tests before merging." in moved
     assert all(line in moved for line in original.splitlines())
     assert not _rejects(project)
+    # A file the user never edited just moves: no conflict markers.
+    assert file_contents(unedited) == file_contents(_fresh(template, tmp_path))
 
 
 def test_changing_the_driver_on_update_rerenders_it_and_the_suite_stays_green(
