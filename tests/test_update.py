@@ -343,3 +343,23 @@ def test_migration_hook_is_idempotent_and_leaves_other_answers_alone(tmp_path: P
     refused = run([*hook, "move-file", "../elsewhere", "x"], tmp_path)
     assert refused.returncode != 0
     assert "outside the project" in refused.output
+
+
+def test_custom_answers_file_is_found_on_update_and_the_message_explains_recovery(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers_file = ".copier/async-testkit.yml"
+    template = snapshot_template(tmp_path / "template", "1.0.0")
+    project = render(template, tmp_path / "project", {}, answers_file=answers_file)
+    init_project(project)
+    append_line(template / CONFTEST_SRC, "# fixed in 2.0.0")
+    release(template, "2.0.0")
+
+    update(project, answers_file=answers_file, quiet=False)
+
+    assert yaml.safe_load((project / answers_file).read_text())["_commit"] == "2.0.0"
+    assert not (project / ".copier-answers.yml").exists()
+    assert (project / CONFTEST).read_text().endswith("# fixed in 2.0.0\n")
+    told = capsys.readouterr().err
+    for words in ("Updated to async-testkit 2.0.0", "<<<<<<< before updating", "copier recopy"):
+        assert words in told, told
