@@ -196,3 +196,87 @@ def make_venv(python: Path, dest: Path) -> Path:
     venv_python = dest / "bin" / "python"
     check([venv_python, "-m", "pip", "install", "-q", "--upgrade", "pip"], dest.parent)
     return venv_python
+
+
+# ---- real git repositories for copier update scenarios ----
+
+
+def commit_all(repo: Path, message: str) -> None:
+    """Stage everything in ``repo`` (a git repo) and commit it."""
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--allow-empty", "-m", message)
+
+
+def init_project(project: Path) -> Path:
+    """Turn a rendered project into a git repo with one commit, as a user would."""
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "copier copy")
+    return project
+
+
+def release(template: Path, version: str, message: str | None = None) -> None:
+    """Commit the template snapshot's pending edits and tag them ``version``."""
+    commit_all(template, message or f"template {version}")
+    git(template, "tag", version)
+
+
+def update(project: Path, **options: Any) -> Path:
+    """``copier.run_update`` as a user runs ``copier update --defaults``: no
+    prompts, inline conflicts, no --trust unless ``unsafe=True`` is given."""
+    options.setdefault("defaults", True)
+    options.setdefault("overwrite", True)
+    options.setdefault("quiet", True)
+    options.setdefault("unsafe", False)
+    options.setdefault("conflict", "inline")
+    copier.run_update(project, **options)
+    return project
+
+
+def file_contents(project: Path) -> dict[str, bytes]:
+    """Every file of a project (no caches, no .git) with its bytes."""
+    return {name: (project / name).read_bytes() for name in sorted(generated_files(project))}
+
+
+def append_line(path: Path, line: str) -> None:
+    """Add one line at the end of a text file."""
+    text = path.read_text()
+    path.write_text(text + ("" if text.endswith("\n") or not text else "\n") + line + "\n")
+
+
+def prepend_line(path: Path, line: str) -> None:
+    """Add one line at the start of a text file."""
+    path.write_text(line + "\n" + path.read_text())
+
+
+def prompt_copy(template: Path, dest: Path, typed: Sequence[tuple[str, str]]) -> str:
+    """Run the real ``copier copy`` CLI in a pseudo-terminal, as a user at a prompt.
+
+    ``typed`` pairs a piece of a question's help text (waited for) with what the
+    user types there (the pre-filled default is erased first). After the last
+    answer, returns the validation error copier shows under the prompt ("" if
+    none appears within 10 s), then interrupts with Ctrl-C. Needs pexpect (POSIX).
+    """
+    pexpect = pytest.importorskip("pexpect")
+    env = {**os.environ, "TERM": "xterm", "PROMPT_TOOLKIT_NO_CPR": "1"}
+    child = pexpect.spawn(
+        str(BIN / "copier"),
+        ["copy", str(template), str(dest)],
+        env=env,
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(60, 400),
+    )
+    try:
+        for help_text, answer in typed:
+            child.expect_exact(help_text)
+            child.send("\x15" + answer + "\r")  # Ctrl-U erases the default first
+        found = child.expect(
+            [r"Validation error for question '[^']+': [^\r\n\x1b]*", pexpect.TIMEOUT],
+            timeout=10,
+        )
+        shown = str(child.after) if found == 0 else ""
+        child.sendcontrol("c")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    return shown

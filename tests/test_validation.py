@@ -7,7 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import generated_files, render
+from tests.helpers import (
+    file_contents,
+    generated_files,
+    git,
+    init_project,
+    prompt_copy,
+    render,
+    update,
+)
 
 # (question, bad value, words the error message must contain)
 BAD_ANSWERS: list[tuple[str, Any, str]] = [
@@ -58,13 +66,18 @@ BAD_ANSWERS: list[tuple[str, Any, str]] = [
     BAD_ANSWERS,
     ids=[f"{q}={v!r:.20}" for q, v, _ in BAD_ANSWERS],
 )
-def test_bad_answer_given_with_data_is_refused_and_nothing_is_written(
-    template_repo: Path, tmp_path: Path, question: str, value: Any, expected: str
+@pytest.mark.parametrize("via", ["data", "user_defaults"])
+def test_bad_answer_given_with_data_or_as_user_default_is_refused_and_nothing_is_written(
+    template_repo: Path, tmp_path: Path, question: str, value: Any, expected: str, via: str
 ) -> None:
+    """via=data: `copier copy -d`. via=user_defaults: the defaults a user's copier
+    settings file pre-fills at the prompts, taken as answers with --defaults."""
     dest = tmp_path / "out"
+    answer = {question: value}
+    options = {"user_defaults": answer} if via == "user_defaults" else {}
 
     with pytest.raises(ValueError, match=r"question|choice") as refused:
-        render(template_repo, dest, {question: value})
+        render(template_repo, dest, answer if via == "data" else {}, **options)
 
     message = str(refused.value)
     assert question in message, message
@@ -111,3 +124,67 @@ def test_good_names_are_accepted_and_the_package_name_is_derived(
     project = render(template_repo, tmp_path / "out", {"project_name": project_name})
 
     assert (project / "src" / package_name / "__init__.py").is_file()
+
+
+# (help text shown at the prompt, answer typed) pairs; the last answer is bad.
+_PROJECT_PROMPT = "Human name of the service"
+_PACKAGE_PROMPT = "Import name of the Python package"
+TYPED_AT_THE_PROMPT: list[tuple[list[tuple[str, str]], str, str]] = [
+    ([(_PROJECT_PROMPT, "")], "project_name", "must not be empty"),
+    ([(_PROJECT_PROMPT, "svc; rm -rf ~")], "project_name", "shell metacharacters"),
+    ([(_PROJECT_PROMPT, "Café")], "project_name", "ASCII"),
+    ([(_PROJECT_PROMPT, "svc"), (_PACKAGE_PROMPT, "class")], "package_name", "keyword"),
+    ([(_PROJECT_PROMPT, "svc"), (_PACKAGE_PROMPT, "asyncio")], "package_name", "shadow"),
+    ([(_PROJECT_PROMPT, "svc"), (_PACKAGE_PROMPT, "../escape")], "package_name", "identifier"),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "question", "expected"),
+    TYPED_AT_THE_PROMPT,
+    ids=[f"{q}={t[-1][1]!r}" for t, q, _ in TYPED_AT_THE_PROMPT],
+)
+def test_bad_answer_typed_at_the_interactive_prompt_is_refused_and_nothing_is_written(
+    template_repo: Path,
+    tmp_path: Path,
+    typed: list[tuple[str, str]],
+    question: str,
+    expected: str,
+) -> None:
+    dest = tmp_path / "out"
+
+    shown = prompt_copy(template_repo, dest, typed)
+
+    assert f"Validation error for question '{question}'" in shown, shown
+    assert expected in shown, shown
+    assert not dest.exists()
+
+
+UPDATE_BAD_ANSWERS = [
+    ("package_name", "asyncio", "shadow"),
+    ("project_name", "svc && curl x | sh", "shell metacharacters"),
+    ("description", "two\nlines", "single line"),
+    ("db_driver", "mongodb", "Invalid choice for 'db_driver'"),
+    ("http_client", "requests", "Invalid choice for 'http_client'"),
+]
+
+
+@pytest.fixture(scope="module")
+def committed_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return init_project(render(template_repo, tmp_path_factory.mktemp("upd") / "p", {}))
+
+
+@pytest.mark.parametrize(("question", "value", "expected"), UPDATE_BAD_ANSWERS)
+def test_bad_answer_given_with_data_on_update_is_refused_and_the_project_is_untouched(
+    committed_project: Path, question: str, value: str, expected: str
+) -> None:
+    before = file_contents(committed_project)
+
+    with pytest.raises(ValueError, match=r"question|choice") as refused:
+        update(committed_project, data={question: value})
+
+    message = str(refused.value)
+    assert question in message, message
+    assert expected in message, message
+    assert file_contents(committed_project) == before
+    assert not git(committed_project, "status", "--porcelain", "--untracked-files=all")
