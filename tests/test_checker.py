@@ -68,6 +68,14 @@ COMMON = """
         return asyncio.new_event_loop()
 
 
+    @pytest.mark.asyncio  # expect: AP006
+    class TestGrouped:
+        pytestmark = pytest.mark.asyncio  # expect: AP006
+
+        async def test_in_class(self) -> None:
+            await asyncio.sleep(0)
+
+
     def test_dynamic_loop(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("event_loop")  # expect: AP007
 
