@@ -39,6 +39,14 @@ LINT_COMMANDS = (
 )
 
 
+def _cases_of(ci: str) -> pytest.MarkDecorator:
+    """Parametrize a test with the (combination, minimum Python) cases of one CI."""
+    return pytest.mark.parametrize(
+        ("combo", "version"),
+        [pytest.param(c, v, id=f"{c.id}-py{v}") for kind, c, v in CI_CASES if kind == ci],
+    )
+
+
 def _matrix(minimum: str) -> list[str]:
     return [f"3.{minor}" for minor in range(int(minimum.split(".")[1]), 14)]
 
@@ -95,11 +103,7 @@ def _commands(steps: list[Any]) -> str:
     return "\n".join(str(step.get("run", "")) if isinstance(step, dict) else step for step in steps)
 
 
-@pytest.mark.parametrize(
-    ("combo", "version"),
-    [(c, v) for ci, c, v in CI_CASES if ci == "github"],
-    ids=lambda value: value.id if isinstance(value, Combo) else value,
-)
+@_cases_of("github")
 def test_github_workflow_structure(
     combo: Combo, version: str, projects: dict[tuple[str, Combo, str], Path]
 ) -> None:
@@ -127,11 +131,7 @@ def test_github_workflow_structure(
         assert "TEST_DATABASE_URL" not in tests.get("env", {})
 
 
-@pytest.mark.parametrize(
-    ("combo", "version"),
-    [(c, v) for ci, c, v in CI_CASES if ci == "gitlab"],
-    ids=lambda value: value.id if isinstance(value, Combo) else value,
-)
+@_cases_of("gitlab")
 def test_gitlab_pipeline_structure(
     combo: Combo, version: str, projects: dict[tuple[str, Combo, str], Path]
 ) -> None:
