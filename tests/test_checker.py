@@ -1,0 +1,200 @@
+"""The generated anti-pattern checker finds each pattern at its line, and nothing
+in the generated projects themselves.
+
+The bad module marks every line the checker must report with ``# expect: CODE``;
+the test compares the reported (line, code) pairs with exactly those marks, so
+a missed pattern and a false positive both fail.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import DEFAULT, Combo, combo_params, run
+
+EXPECT = re.compile(r"#\s*expect:\s*(AP\d{3})")
+FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<code>AP\d{3}) (?P<message>.+)$")
+
+COMMON = """
+    import asyncio
+    from unittest import mock
+    from unittest.mock import AsyncMock, MagicMock, create_autospec, patch
+
+    import pytest
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+    pytestmark = [pytest.mark.asyncio]  # expect: AP006
+
+    engine = AsyncMock()  # expect: AP001
+    self_session = MagicMock(spec=AsyncSession)  # expect: AP001
+    autospecced = create_autospec(AsyncEngine)  # expect: AP001
+    factory = mock.MagicMock(spec=async_sessionmaker)  # expect: AP001
+    session_factory = MagicMock()  # expect: AP001
+    rows = AsyncMock([{"id": 1}])  # expect: AP002
+
+    result = MagicMock()
+    result.scalars = AsyncMock()  # expect: AP003
+    result.scalar_one_or_none = AsyncMock(return_value=None)  # expect: AP003
+    result.scalars.return_value.all = AsyncMock(return_value=[])  # expect: AP003
+    result.first = AsyncMock(return_value=None)  # expect: AP003
+
+    wrapper = MagicMock()
+    wrapper.__aenter__.return_value = wrapper  # expect: AP005
+    wrapper.__aexit__ = AsyncMock(return_value=False)  # expect: AP005
+
+
+    @pytest.mark.asyncio  # expect: AP006
+    async def test_marked() -> None:
+        await asyncio.sleep(0)
+
+
+    @pytest.mark.asyncio(loop_scope="session")  # expect: AP006
+    async def test_marked_with_the_default_scope() -> None:
+        await asyncio.sleep(0)
+
+
+    async def test_old_loop(event_loop: asyncio.AbstractEventLoop) -> None:  # expect: AP007
+        await asyncio.sleep(0)
+
+
+    @pytest.fixture
+    def event_loop() -> asyncio.AbstractEventLoop:  # expect: AP007
+        return asyncio.new_event_loop()
+
+
+    @pytest.mark.asyncio  # expect: AP006
+    class TestGrouped:
+        pytestmark = pytest.mark.asyncio  # expect: AP006
+
+        async def test_in_class(self) -> None:
+            await asyncio.sleep(0)
+
+
+    def test_dynamic_loop(request: pytest.FixtureRequest) -> None:
+        request.getfixturevalue("event_loop")  # expect: AP007
+
+
+    def test_patched() -> None:
+        with patch("app.db.engine"):  # expect: AP001
+            pass
+        with patch.object(mock, "session", new_callable=AsyncMock):  # expect: AP001
+            pass
+
+
+    # --- correct code: nothing below may be reported ---
+    class InventoryClient:
+        pass
+
+
+    inventory = AsyncMock(spec=InventoryClient)
+    response = AsyncMock()
+    db_session = MagicMock()  # async-patterns: ignore
+    db_session.scalars = AsyncMock(return_value=[])  # async on AsyncSession: correct
+    stream_result = MagicMock()
+    stream_result.all = AsyncMock(return_value=[])  # async on AsyncResult: correct
+    handler = AsyncMock(return_value=1)
+
+
+    @pytest.mark.asyncio(loop_scope="function")
+    async def test_on_a_fresh_loop() -> None:
+        assert asyncio.get_running_loop()
+
+
+    def test_patched_with_a_real_object(mock_session: object) -> None:
+        with patch("app.db.session", new=mock_session), patch("app.settings.timeout", new=5):
+            pass
+    """
+HTTP = {
+    "aiohttp": """
+    import aiohttp
+
+    http_session = MagicMock()  # expect: AP001
+    client = AsyncMock(spec=aiohttp.ClientSession)  # expect: AP001
+    with_autospec = create_autospec(aiohttp.ClientSession)  # expect: AP001
+    http_session.get = AsyncMock()  # expect: AP004
+    self_session.post = AsyncMock()  # expect: AP004
+    self_session.get = AsyncMock()  # expect: AP004
+    """,
+    "httpx": """
+    import httpx
+
+    http_client = MagicMock()  # expect: AP001
+    client = AsyncMock(spec=httpx.AsyncClient)  # expect: AP001
+    """,
+    "none": "",
+}
+
+
+def _bad_module(http_client: str) -> str:
+    return textwrap.dedent(COMMON) + textwrap.dedent(HTTP[http_client])
+
+
+def _check(project: Path, *paths: Path | str) -> tuple[int, list[re.Match[str]], str]:
+    ran = run([sys.executable, "tests/check_async_patterns.py", *map(str, paths)], project)
+    findings = [m for m in map(FINDING.match, ran.output.splitlines()) if m]
+    return ran.returncode, findings, ran.output
+
+
+@pytest.mark.parametrize(
+    "combo",
+    combo_params([DEFAULT, Combo("asyncpg", "httpx", True), Combo("psycopg", "none", False)]),
+)
+def test_each_anti_pattern_is_reported_at_its_line(
+    combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    source = _bad_module(combo.http_client)
+    bad = tmp_path / "test_bad.py"
+    bad.write_text(source)
+    expected = {
+        (number, match.group(1))
+        for number, line in enumerate(source.splitlines(), 1)
+        if (match := EXPECT.search(line))
+    }
+
+    returncode, findings, output = _check(rendered(combo), bad)
+
+    assert returncode == 1, output
+    assert {(int(f["line"]), f["code"]) for f in findings} == expected, output
+    assert all(f["path"] == str(bad) and "Fix:" in f["message"] for f in findings), output
+    assert {code for _, code in expected} >= {"AP001", "AP002", "AP003", "AP005", "AP006"}
+
+
+def test_every_code_is_covered_by_the_bad_module() -> None:
+    codes = set(EXPECT.findall(_bad_module("aiohttp")))
+
+    assert codes == {f"AP00{n}" for n in range(1, 8)}
+
+
+@pytest.mark.parametrize("combo", combo_params())
+def test_no_findings_in_the_generated_project(
+    combo: Combo, rendered: Callable[[Combo], Path]
+) -> None:
+    returncode, findings, output = _check(rendered(combo))
+
+    assert (returncode, findings) == (0, []), output
+
+
+@pytest.mark.parametrize("combo", combo_params([Combo("aiosqlite", "none", False)]))
+def test_test_utils_is_skipped_and_ignore_file_is_honoured(
+    combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    helpers = tmp_path / "tests" / "test_utils" / "mocks.py"
+    helpers.parent.mkdir(parents=True)
+    helpers.write_text("from unittest.mock import AsyncMock\n\nsession = AsyncMock()\n")
+    opted_out = tmp_path / "tests" / "test_demo.py"
+    opted_out.write_text("# async-patterns: ignore-file\n" + helpers.read_text())
+    flagged = tmp_path / "tests" / "test_flagged.py"
+    flagged.write_text("from unittest.mock import AsyncMock\n\nengine = AsyncMock()\n")
+
+    returncode, findings, output = _check(rendered(combo), tmp_path / "tests")
+
+    assert returncode == 1, output
+    assert [(f["path"], f["line"], f["code"]) for f in findings] == [
+        (str(flagged), "3", "AP001")
+    ], output
