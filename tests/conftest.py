@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Combo, render, snapshot_template
+from tests.helpers import Combo, build_once, render, snapshot_template
 
 
 @pytest.fixture(scope="session")
@@ -22,22 +22,24 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mypy-cache")
 
 
-_RENDERED: dict[Combo, Path] = {}
+@pytest.fixture(scope="session")
+def shared_tmp(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A temporary directory shared by all xdist workers of this self-test run."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
 
 
 @pytest.fixture
-def rendered(
-    template_repo: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[Combo], Path]:
-    """Render a combination once per worker; tests of one combination share it.
+def rendered(template_repo: Path, shared_tmp: Path) -> Callable[[Combo], Path]:
+    """Render a combination once per self-test run; tests of one combination share it.
 
     Tests that modify the project must render their own copy with ``render``.
     """
 
     def get(combo: Combo) -> Path:
-        if combo not in _RENDERED:
-            dest = tmp_path_factory.mktemp(combo.id) / "project"
-            _RENDERED[combo] = render(template_repo, dest, combo.answers())
-        return _RENDERED[combo]
+        def build(dest: Path) -> None:
+            render(template_repo, dest, combo.answers())
+
+        return build_once(shared_tmp, f"rendered-{combo.id}", build)
 
     return get

@@ -8,12 +8,13 @@ version. That is what a user's ``copier copy`` sees.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,27 @@ DEFAULT = Combo("aiosqlite", "aiohttp", True)
 
 
 def combo_params(combos: Sequence[Combo] = MATRIX) -> list[Any]:
-    """``parametrize`` values that keep each combination on one xdist worker,
-    so it is rendered once per worker however many tests use it."""
-    return [pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in combos]
+    """``parametrize`` values for combinations, with readable ids."""
+    return [pytest.param(c, id=c.id) for c in combos]
+
+
+def build_once(shared: Path, key: str, build: Callable[[Path], None]) -> Path:
+    """``shared / key``, built by ``build`` exactly once across all xdist workers.
+
+    ``shared`` must be a directory every worker sees (see the ``shared_tmp``
+    fixture); a per-key file lock serialises the first build, and a marker file
+    records that it finished, so a crashed build is retried rather than reused.
+    """
+    target = shared / key
+    with (shared / f"{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = shared / f"{key}.done"
+        if not done.exists():
+            if target.exists():
+                shutil.rmtree(target)
+            build(target)
+            done.touch()
+    return target
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -8,7 +8,6 @@ subprocess, in file order), so proving a dozen guards costs one suite start.
 
 from __future__ import annotations
 
-import fcntl
 import re
 import sys
 import textwrap
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DEFAULT, Combo, render, run, suite_env
+from tests.helpers import DEFAULT, Combo, build_once, render, run, suite_env
 
 GUARDED = [DEFAULT, Combo("asyncpg", "httpx", False)]
 RESULT_LINE = re.compile(r"^(PASSED|FAILED|ERROR) \S+::(\w+)", re.MULTILINE)
@@ -274,24 +273,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture
-def faulted(
-    combo: Combo, template_repo: Path, tmp_path_factory: pytest.TempPathFactory, worker_id: str
-) -> Faulted:
+def faulted(combo: Combo, template_repo: Path, shared_tmp: Path) -> Faulted:
     """The project of ``combo`` with the faults injected and its pytest run.
 
-    Rendered and run once per self-test session, shared by the xdist workers
-    (a lock in the session's common temporary directory).
+    Rendered and run once per self-test session, shared by the xdist workers.
     """
-    base = tmp_path_factory.getbasetemp()
-    shared = base if worker_id == "master" else base.parent
-    root = shared / f"guards-{combo.id}"
-    with (shared / f"guards-{combo.id}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        output_file = shared / f"guards-{combo.id}.out"
-        if not output_file.exists():
-            output_file.write_text(_inject_and_run(combo, template_repo, root))
-    output = output_file.read_text()
-    return Faulted(combo, root, _outcomes(output), output)
+
+    def build(root: Path) -> None:
+        root.mkdir()
+        (root / "pytest.out").write_text(_inject_and_run(combo, template_repo, root / "project"))
+
+    built = build_once(shared_tmp, f"guards-{combo.id}", build)
+    output = (built / "pytest.out").read_text()
+    return Faulted(combo, built / "project", _outcomes(output), output)
 
 
 def _inject_and_run(combo: Combo, template_repo: Path, root: Path) -> str:

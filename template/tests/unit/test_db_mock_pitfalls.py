@@ -50,7 +50,7 @@ async def test_async_with_engine_begin_needs_no_setup(mock_engine: Any) -> None:
 
 async def test_result_methods_are_sync(mock_session: Any) -> None:
     """``'coroutine' object has no attribute 'all'``: the result of execute is a real Result."""
-    naive = AsyncMock(spec=AsyncSession)
+    naive = AsyncMock(spec=AsyncSession)  # async-patterns: ignore (the pitfall, on purpose)
     with assert_unawaited_coroutine(), pytest.raises(AttributeError, match=NO_ALL):
         (await naive.execute(QUERY)).scalars().all()
 
@@ -87,7 +87,7 @@ async def test_forgotten_await_fails_the_test(mock_session: Any) -> None:
 def test_data_given_where_a_spec_is_expected_fails_clearly() -> None:
     """``AsyncMock([{...}])``: the positional argument is a spec, not a return value."""
     with pytest.raises(TypeError, match="unhashable type"):
-        AsyncMock([{"id": 1}])
+        AsyncMock([{"id": 1}])  # async-patterns: ignore (the pitfall, on purpose)
 
     with pytest.raises(TypeError, match=r"make_session\(\) takes an AsyncSession class"):
         make_session([{"id": 1}])  # type: ignore[arg-type]
