@@ -93,11 +93,15 @@ def test_integration_suite_passes_on_two_workers_in_random_order(
 @pytest.mark.parametrize(
     ("driver", "switch"),
     [
-        ("asyncpg", "none"),
-        ("psycopg", "none"),
-        ("aiomysql", "none"),
-        ("asyncpg", "CI"),
-        ("aiomysql", "--require-db"),
+        # grouped with the other tests of the same combination: rendered once per worker
+        pytest.param(driver, switch, marks=pytest.mark.xdist_group(Combo(driver, "none", False).id))
+        for driver, switch in [
+            ("asyncpg", "none"),
+            ("psycopg", "none"),
+            ("aiomysql", "none"),
+            ("asyncpg", "CI"),
+            ("aiomysql", "--require-db"),
+        ]
     ],
 )
 def test_unreachable_server_skips_with_one_line_unless_required(

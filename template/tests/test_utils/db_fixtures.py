@@ -40,8 +40,9 @@ async def db_engine(
         created = await database.create_database(url)
     except Exception as exc:  # any failure to reach or prepare the server
         _unavailable(request.config, base_url, exc)
-    # A per-worker database exists only for this run: drop it even if an
-    # interrupted run left it behind. The base database is never dropped.
+    # A per-worker database belongs to the test run: drop it even if an
+    # interrupted run left it behind. The configured database is dropped only
+    # if this run created it.
     owned = created or worker_id != "master"
     engine = database.make_test_engine(url)
     try:
