@@ -28,12 +28,13 @@ ALWAYS = {
     "tests/test_utils/database.py",
     "tests/test_utils/db_fixtures.py",
     "tests/integration/test_database.py",
+    "tests/integration/test_isolation.py",
+    "tests/contract/test_repository_contract.py",
 }
 EXAMPLES_ONLY = {
     "src/selftest_service/catalog.py",
     "tests/unit/test_catalog.py",
     "tests/contract/test_product_repository.py",
-    "tests/integration/test_isolation.py",
 }
 HTTP_EXAMPLES_ONLY = {"src/selftest_service/inventory.py"}
 
