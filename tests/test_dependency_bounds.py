@@ -37,7 +37,12 @@ def lowest_pins(pyproject: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "combo",
-    [Combo("aiosqlite", "aiohttp", True), Combo("asyncpg", "httpx", True)],
+    [
+        Combo("aiosqlite", "aiohttp", True),
+        Combo("asyncpg", "httpx", True),
+        Combo("psycopg", "none", False),
+        Combo("aiomysql", "aiohttp", False),
+    ],
     ids=lambda c: c.id,
 )
 def test_generated_suite_passes_on_the_lowest_declared_versions(
