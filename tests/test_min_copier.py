@@ -1,0 +1,74 @@
+"""``_min_copier_version`` is honest: the oldest copier it admits renders and updates correctly.
+
+The current copier is what every other self-test uses; this one installs exactly
+the declared minimum into a fresh environment and runs the two operations whose
+behaviour depends on copier's features: a greenfield copy (same files as the
+current copier renders) and an existing-service update (the user's files stay
+out of the merge, which needs ``_copier_operation``).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers import (
+    TEMPLATE_ROOT,
+    check,
+    commit_all,
+    file_contents,
+    init_project,
+    make_venv,
+    render,
+)
+
+MIN_VERSION = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["_min_copier_version"]
+
+
+@pytest.fixture(scope="module")
+def oldest_copier(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ``copier`` command of exactly ``_min_copier_version``."""
+    venv = tmp_path_factory.mktemp("copier-min") / "venv"
+    python = make_venv(Path(sys.executable), venv)
+    check([python, "-m", "pip", "install", "-q", f"copier=={MIN_VERSION}"], venv.parent)
+    return venv / "bin" / "copier"
+
+
+@pytest.mark.slow
+def test_oldest_copier_renders_what_the_current_one_renders(
+    oldest_copier: Path, template_repo: Path, tmp_path: Path
+) -> None:
+    current = render(template_repo, tmp_path / "current", {})
+    oldest = tmp_path / "oldest"
+
+    check([oldest_copier, "copy", "--quiet", "--defaults", template_repo, oldest], tmp_path)
+
+    answers = ".copier-answers.yml"
+    theirs, ours = file_contents(oldest), file_contents(current)
+    assert theirs.keys() == ours.keys()
+    assert {k: v for k, v in theirs.items() if k != answers} == {
+        k: v for k, v in ours.items() if k != answers
+    }
+
+
+@pytest.mark.slow
+def test_oldest_copier_keeps_an_existing_services_files_out_of_updates(
+    oldest_copier: Path, template_repo: Path, tmp_path: Path
+) -> None:
+    service = tmp_path / "service"
+    service.mkdir()
+    (service / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
+    init_project(service)
+    copy = [oldest_copier, "copy", "--quiet", "--defaults", "-d", "existing_project=true"]
+    check([*copy, template_repo, service], service)
+    commit_all(service, "adopt async-testkit")
+    (service / "pyproject.toml").write_text('[project]\nname = "theirs"\nversion = "2"\n')
+    commit_all(service, "user edit")
+
+    check([oldest_copier, "update", "--quiet", "--defaults"], service)
+
+    assert (service / "pyproject.toml").read_text() == '[project]\nname = "theirs"\nversion = "2"\n'
+    assert check(["git", "status", "--porcelain"], service) == ""
