@@ -1,10 +1,12 @@
 """``_min_copier_version`` is honest: the oldest copier it admits renders and updates correctly.
 
 The current copier is what every other self-test uses; this one installs exactly
-the declared minimum into a fresh environment and runs the two operations whose
+the declared minimum into a fresh environment and runs the operations whose
 behaviour depends on copier's features: a greenfield copy (same files as the
-current copier renders) and an existing-service update (the user's files stay
-out of the merge, which needs ``_copier_operation``).
+current copier renders), an existing-service update (the user's files stay out
+of the merge, which needs ``_copier_operation``), and a ``--defaults`` copy into
+a directory with files, refused by a validator on a default answer (which copier
+runs since 9.8.0).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.helpers import (
     init_project,
     make_venv,
     render,
+    run,
 )
 
 MIN_VERSION = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["_min_copier_version"]
@@ -72,3 +75,19 @@ def test_oldest_copier_keeps_an_existing_services_files_out_of_updates(
 
     assert (service / "pyproject.toml").read_text() == '[project]\nname = "theirs"\nversion = "2"\n'
     assert check(["git", "status", "--porcelain"], service) == ""
+
+
+@pytest.mark.slow
+def test_oldest_copier_refuses_a_copy_into_a_directory_with_files(
+    oldest_copier: Path, template_repo: Path, tmp_path: Path
+) -> None:
+    """The refusal reads the destination through Jinja's ``fileglob`` filter."""
+    dest = tmp_path / "service"
+    dest.mkdir()
+    (dest / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
+
+    ran = run([oldest_copier, "copy", "--quiet", "--defaults", template_repo, dest], tmp_path)
+
+    assert ran.returncode != 0
+    assert "existing_project=true" in ran.output, ran.output
+    assert sorted(path.name for path in dest.iterdir()) == ["pyproject.toml"]
