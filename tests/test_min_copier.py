@@ -40,6 +40,14 @@ def oldest_copier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return venv / "bin" / "copier"
 
 
+def _service(tmp_path: Path) -> Path:
+    """A directory holding a service's own pyproject.toml."""
+    service = tmp_path / "service"
+    service.mkdir()
+    (service / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
+    return service
+
+
 @pytest.mark.slow
 def test_oldest_copier_renders_what_the_current_one_renders(
     oldest_copier: Path, template_repo: Path, tmp_path: Path
@@ -61,10 +69,7 @@ def test_oldest_copier_renders_what_the_current_one_renders(
 def test_oldest_copier_keeps_an_existing_services_files_out_of_updates(
     oldest_copier: Path, template_repo: Path, tmp_path: Path
 ) -> None:
-    service = tmp_path / "service"
-    service.mkdir()
-    (service / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
-    init_project(service)
+    service = init_project(_service(tmp_path))
     copy = [oldest_copier, "copy", "--quiet", "--defaults", "-d", "existing_project=true"]
     check([*copy, template_repo, service], service)
     commit_all(service, "adopt async-testkit")
@@ -82,9 +87,7 @@ def test_oldest_copier_refuses_a_copy_into_a_directory_with_files(
     oldest_copier: Path, template_repo: Path, tmp_path: Path
 ) -> None:
     """The refusal reads the destination through Jinja's ``fileglob`` filter."""
-    dest = tmp_path / "service"
-    dest.mkdir()
-    (dest / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
+    dest = _service(tmp_path)
 
     ran = run([oldest_copier, "copy", "--quiet", "--defaults", template_repo, dest], tmp_path)
 
