@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -191,6 +192,14 @@ def generated_files(project: Path) -> set[str]:
         for path in project.rglob("*")
         if path.is_file() and not skip.intersection(path.relative_to(project).parts)
     }
+
+
+def readme_command(marker: str) -> str:
+    """The shell command in README.md's fenced block after ``<!-- quickstart:marker -->``."""
+    readme = (TEMPLATE_ROOT / "README.md").read_text()
+    found = re.search(rf"<!-- quickstart:{marker} -->\n```sh\n(.+?)\n```", readme, re.DOTALL)
+    assert found, f"README has no quickstart:{marker} block"
+    return found.group(1).strip()
 
 
 def find_python(version: str) -> Path | None:

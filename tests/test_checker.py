@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DEFAULT, Combo, combo_params, run
+from tests.helpers import BIN, DEFAULT, Combo, combo_params, run
 
 EXPECT = re.compile(r"#\s*expect:\s*(AP\d{3})")
 FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<code>AP\d{3}) (?P<message>.+)$")
@@ -135,6 +135,13 @@ def _bad_module(http_client: str) -> str:
     return textwrap.dedent(COMMON) + textwrap.dedent(HTTP[http_client])
 
 
+def _bad_file(directory: Path, http_client: str) -> tuple[Path, str]:
+    source = _bad_module(http_client)
+    bad = directory / "test_bad.py"
+    bad.write_text(source)
+    return bad, source
+
+
 def _check(project: Path, *paths: Path | str) -> tuple[int, list[re.Match[str]], str]:
     ran = run([sys.executable, "tests/check_async_patterns.py", *map(str, paths)], project)
     findings = [m for m in map(FINDING.match, ran.output.splitlines()) if m]
@@ -148,9 +155,7 @@ def _check(project: Path, *paths: Path | str) -> tuple[int, list[re.Match[str]],
 def test_each_anti_pattern_is_reported_at_its_line(
     combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
 ) -> None:
-    source = _bad_module(combo.http_client)
-    bad = tmp_path / "test_bad.py"
-    bad.write_text(source)
+    bad, source = _bad_file(tmp_path, combo.http_client)
     expected = {
         (number, match.group(1))
         for number, line in enumerate(source.splitlines(), 1)
@@ -198,3 +203,130 @@ def test_test_utils_is_skipped_and_ignore_file_is_honoured(
     assert [(f["path"], f["line"], f["code"]) for f in findings] == [
         (str(flagged), "3", "AP001")
     ], output
+
+
+# ---- --fix ----
+
+FIXED = re.compile(r"^(?P<path>.+?):(?P<line>\d+): fixed (?P<code>AP\d{3})$")
+MECHANICAL = {"AP006"}  # always fixed; AP002 only with a literal argument
+PORTED = '''\
+"""Ported tests: données d'exemple."""
+
+import asyncio
+from unittest.mock import AsyncMock
+
+import pytest
+
+pytestmark = [
+    pytest.mark.asyncio,
+    pytest.mark.integration,
+]
+
+données = AsyncMock(["é", {"k":  1}])  # odd spacing stays
+spec_given = AsyncMock(AsyncMock)
+
+
+@pytest.mark.asyncio  # ported
+async def test_one() -> None:
+    await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_on_its_own_loop() -> None:
+    await asyncio.sleep(0)
+
+
+@pytest.mark.asyncio  # async-patterns: ignore
+async def test_kept_on_purpose() -> None:
+    await asyncio.sleep(0)
+
+
+class TestGroup:
+    """Grouped."""
+
+    pytestmark = [pytest.mark.slow, pytest.mark.asyncio]
+
+    async def test_two(self) -> None:
+        await asyncio.sleep(0)
+
+
+class TestOnlyTheMark:
+    pytestmark = pytest.mark.asyncio
+'''
+
+
+def _fix(project: Path, *paths: Path) -> tuple[int, list[re.Match[str]], list[re.Match[str]]]:
+    ran = run([sys.executable, "tests/check_async_patterns.py", "--fix", *map(str, paths)], project)
+    lines = ran.output.splitlines()
+    fixed = [m for m in map(FIXED.match, lines) if m]
+    left = [m for m in map(FINDING.match, lines) if m]
+    return ran.returncode, fixed, left
+
+
+@pytest.mark.parametrize("combo", combo_params([DEFAULT, Combo("asyncpg", "httpx", True)]))
+def test_fix_rewrites_the_mechanical_findings_and_reports_the_rest(
+    combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    bad, source = _bad_file(tmp_path, combo.http_client)
+    expected = sorted(EXPECT.findall(source))
+    literal_spec = [line for line in source.splitlines() if "AsyncMock([" in line]
+
+    returncode, fixed, left = _fix(rendered(combo), bad)
+
+    fixed_codes = sorted(m["code"] for m in fixed)
+    assert fixed_codes == sorted(
+        [c for c in expected if c in MECHANICAL] + ["AP002"] * len(literal_spec)
+    )
+    assert returncode == 1
+    assert sorted([*(m["code"] for m in left), *fixed_codes]) == expected
+    again = _check(rendered(combo), bad)
+    assert [(int(m["line"]), m["code"]) for m in again[1]] == [
+        (int(m["line"]), m["code"]) for m in left
+    ]
+    assert "AP006" not in {m["code"] for m in left}
+    before = bad.read_text()
+    assert _fix(rendered(combo), bad)[1] == [], "a second --fix must change nothing"
+    assert bad.read_text() == before
+
+
+def test_fix_edits_only_the_findings_and_keeps_everything_else(
+    rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    module = tmp_path / "test_ported.py"
+    module.write_bytes(PORTED.replace("\n", "\r\n").encode())
+
+    returncode, fixed, left = _fix(rendered(DEFAULT), module)
+
+    expected = (
+        PORTED.replace("    pytest.mark.asyncio,\n", "")
+        .replace('AsyncMock(["é"', 'AsyncMock(return_value=["é"')
+        .replace("@pytest.mark.asyncio  # ported\n", "")
+        .replace("[pytest.mark.slow, pytest.mark.asyncio]", "[pytest.mark.slow]")
+    )
+    assert module.read_bytes().decode() == expected.replace("\n", "\r\n")
+    assert len(fixed) == 4
+    # Left (at their lines in the fixed file): a spec that is not a literal, and a
+    # mark that is a class's whole body.
+    assert [(m["line"], m["code"]) for m in left] == [("13", "AP002"), ("40", "AP006")]
+    assert returncode == 1
+
+
+def test_fix_drops_the_pytest_import_the_markers_were_the_last_users_of(
+    rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    module = tmp_path / "test_marked.py"
+    module.write_text(
+        '"""Ported."""\n\nimport asyncio\n\nimport pytest\n\n\n'
+        "@pytest.mark.asyncio\nasync def test_one() -> None:\n    await asyncio.sleep(0)\n"
+    )
+
+    returncode, fixed, left = _fix(rendered(DEFAULT), module)
+
+    assert (returncode, len(fixed), left) == (0, 1, [])
+    assert module.read_text() == (
+        '"""Ported."""\n\nimport asyncio\n\n\n'
+        "async def test_one() -> None:\n    await asyncio.sleep(0)\n"
+    )
+    lint = [BIN / "ruff", "check", "--isolated", "--select", "E,F,W,I", module]
+    assert run(lint, tmp_path).returncode == 0
+    assert run([BIN / "ruff", "format", "--isolated", "--check", module], tmp_path).returncode == 0

@@ -1,10 +1,12 @@
 """``_min_copier_version`` is honest: the oldest copier it admits renders and updates correctly.
 
 The current copier is what every other self-test uses; this one installs exactly
-the declared minimum into a fresh environment and runs the two operations whose
+the declared minimum into a fresh environment and runs the operations whose
 behaviour depends on copier's features: a greenfield copy (same files as the
-current copier renders) and an existing-service update (the user's files stay
-out of the merge, which needs ``_copier_operation``).
+current copier renders), an existing-service update (the user's files stay out
+of the merge, which needs ``_copier_operation``), and a ``--defaults`` copy into
+a directory with files, refused by a validator on a default answer (which copier
+runs since 9.8.0).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tests.helpers import (
     init_project,
     make_venv,
     render,
+    run,
 )
 
 MIN_VERSION = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["_min_copier_version"]
@@ -35,6 +38,14 @@ def oldest_copier(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = make_venv(Path(sys.executable), venv)
     check([python, "-m", "pip", "install", "-q", f"copier=={MIN_VERSION}"], venv.parent)
     return venv / "bin" / "copier"
+
+
+def _service(tmp_path: Path) -> Path:
+    """A directory holding a service's own pyproject.toml."""
+    service = tmp_path / "service"
+    service.mkdir()
+    (service / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
+    return service
 
 
 @pytest.mark.slow
@@ -58,10 +69,7 @@ def test_oldest_copier_renders_what_the_current_one_renders(
 def test_oldest_copier_keeps_an_existing_services_files_out_of_updates(
     oldest_copier: Path, template_repo: Path, tmp_path: Path
 ) -> None:
-    service = tmp_path / "service"
-    service.mkdir()
-    (service / "pyproject.toml").write_text('[project]\nname = "theirs"\n')
-    init_project(service)
+    service = init_project(_service(tmp_path))
     copy = [oldest_copier, "copy", "--quiet", "--defaults", "-d", "existing_project=true"]
     check([*copy, template_repo, service], service)
     commit_all(service, "adopt async-testkit")
@@ -72,3 +80,17 @@ def test_oldest_copier_keeps_an_existing_services_files_out_of_updates(
 
     assert (service / "pyproject.toml").read_text() == '[project]\nname = "theirs"\nversion = "2"\n'
     assert check(["git", "status", "--porcelain"], service) == ""
+
+
+@pytest.mark.slow
+def test_oldest_copier_refuses_a_copy_into_a_directory_with_files(
+    oldest_copier: Path, template_repo: Path, tmp_path: Path
+) -> None:
+    """The refusal reads the destination through Jinja's ``fileglob`` filter."""
+    dest = _service(tmp_path)
+
+    ran = run([oldest_copier, "copy", "--quiet", "--defaults", template_repo, dest], tmp_path)
+
+    assert ran.returncode != 0
+    assert "existing_project=true" in ran.output, ran.output
+    assert sorted(path.name for path in dest.iterdir()) == ["pyproject.toml"]

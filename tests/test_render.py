@@ -12,6 +12,7 @@ from tests.helpers import Combo, combo_params, generated_files
 
 ALWAYS = {
     ".copier-answers.yml",
+    ".gitignore",
     "README.md",
     "TESTING.md",
     "pyproject.toml",
@@ -81,4 +82,5 @@ def test_answers_file_records_the_answers_and_the_template_version(
         "http_client": combo.http_client,
         "include_examples": combo.include_examples,
     }
-    assert "reserved_module_names" not in answers, "computed values must not be stored"
+    for computed in ("python_keywords", "stdlib_module_names", "test_database_name"):
+        assert computed not in answers, "computed values must not be stored"

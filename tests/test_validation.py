@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import keyword
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.helpers import (
+    TEMPLATE_ROOT,
     file_contents,
+    find_python,
     generated_files,
     git,
     init_project,
     prompt_copy,
     render,
+    run,
     update,
 )
 
@@ -43,10 +50,12 @@ BAD_ANSWERS: list[tuple[str, Any, str]] = [
     ("package_name", "../escape", "identifier"),
     ("package_name", "MyService", "lowercase"),
     ("package_name", "café", "ASCII"),
-    ("package_name", "asyncio", "shadow"),
-    ("package_name", "typing", "shadow"),
+    ("package_name", "asyncio", "standard-library"),
+    ("package_name", "typing", "standard-library"),
+    ("package_name", "_thread", "standard-library"),
+    ("package_name", "annotationlib", "standard-library"),  # new in 3.14
     ("package_name", "test", "shadow"),
-    ("package_name", "sqlalchemy", "shadow"),
+    ("package_name", "sqlalchemy", "dependency"),
     ("package_name", "aiohttp", "shadow"),
     ("package_name", "pytest", "shadow"),
     ("package_name", "test_utils", "shadow"),
@@ -188,3 +197,62 @@ def test_bad_answer_given_with_data_on_update_is_refused_and_the_project_is_unto
     assert expected in message, message
     assert file_contents(committed_project) == before
     assert not git(committed_project, "status", "--porcelain", "--untracked-files=all")
+
+
+@pytest.mark.parametrize("package_name", ["none", "true", "false", "match", "type"])
+def test_names_that_are_not_python_keywords_are_accepted(
+    template_repo: Path, tmp_path: Path, package_name: str
+) -> None:
+    """Only None/True/False are keywords, and soft keywords are valid identifiers."""
+    project = render(template_repo, tmp_path / "out", {"package_name": package_name})
+
+    assert (project / "src" / package_name / "__init__.py").is_file()
+
+
+# ---- the name lists the validators use ----
+
+COPIER_YML = TEMPLATE_ROOT / "copier.yml"
+STDLIB_DATA = TEMPLATE_ROOT / "tests" / "data" / "stdlib_module_names.json"
+SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+
+
+def _computed(name: str) -> Any:
+    return yaml.safe_load(COPIER_YML.read_text())[name]["default"]
+
+
+def test_keyword_list_is_pythons() -> None:
+    assert _computed("python_keywords") == keyword.kwlist
+
+
+def test_stdlib_list_is_the_union_over_every_supported_python() -> None:
+    recorded: dict[str, list[str]] = json.loads(STDLIB_DATA.read_text())
+
+    assert sorted(recorded) == list(SUPPORTED_PYTHONS)
+    assert sorted(_computed("stdlib_module_names")) == sorted(set().union(*recorded.values()))
+    assert set(sys.stdlib_module_names) <= set(_computed("stdlib_module_names"))
+
+
+@pytest.mark.parametrize("version", SUPPORTED_PYTHONS)
+def test_recorded_stdlib_names_match_the_interpreter(version: str) -> None:
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine; its recorded list stays unchecked")
+    ran = run([python, "-c", "import sys; print(*sorted(sys.stdlib_module_names))"], TEMPLATE_ROOT)
+
+    recorded = json.loads(STDLIB_DATA.read_text())[version]
+
+    assert recorded == ran.output.split(), f"tests/data/stdlib_module_names.json[{version!r}]"
+
+
+NAME_LISTS = ["python_keywords", "stdlib_module_names", "dependency_module_names"]
+
+
+@pytest.mark.parametrize("name", NAME_LISTS)
+def test_computed_name_lists_hold_only_strings_on_short_lines(name: str) -> None:
+    values = _computed(name)
+    text = COPIER_YML.read_text()
+    block = text.split(f"\n{name}:\n", 1)[1].split("\n\n", 1)[0]
+
+    assert values
+    assert all(isinstance(value, str) for value in values), values
+    assert max(map(len, block.splitlines())) <= 100

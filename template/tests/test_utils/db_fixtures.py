@@ -12,7 +12,6 @@ run on that loop too (``asyncio_default_test_loop_scope = "session"``).
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Generator
 from typing import NoReturn
 
@@ -74,7 +73,7 @@ def _unavailable(config: pytest.Config, url: URL, exc: Exception) -> NoReturn:
         f"integration database unreachable at {database.describe(url)}: {reason}. "
         f"To run these tests, {database.hint()}."
     )
-    if os.environ.get("CI") or config.getoption("require_db"):
+    if database.required_by_ci() or config.getoption("require_db"):
         pytest.fail(f"{message} (CI or --require-db is set, so this is a failure)", pytrace=False)
     config.stash[_UNAVAILABLE] = message
     pytest.skip(message)
