@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from test_utils import make_result, make_session
 from test_utils.assertions import assert_unawaited_coroutine
+from test_utils.sample_model import Note
 
 QUERY = select(1)
 # `async with` on something that is not an async context manager raises TypeError
@@ -67,7 +68,7 @@ async def test_awaiting_a_sync_method_fails_at_that_line(mock_session: Any) -> N
     await AsyncMock().add(object())  # no error: the naive mock hides the bug
 
     with pytest.raises(TypeError, match="object NoneType can't be used in 'await' expression"):
-        await mock_session.add(object())
+        await mock_session.add(Note(slug="a"))
 
 
 async def test_forgotten_await_fails_the_test(mock_session: Any) -> None:
@@ -80,7 +81,7 @@ async def test_forgotten_await_fails_the_test(mock_session: Any) -> None:
 
     with assert_unawaited_coroutine():
         mock_session.commit()
-    assert mock_session.add(object()) is None
+    assert mock_session.add(Note(slug="a")) is None
     assert mock_session.commit.await_count == 0  # a forgotten await is not a commit
 
 

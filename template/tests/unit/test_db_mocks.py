@@ -35,6 +35,7 @@ from test_utils import (
     make_session_factory,
 )
 from test_utils.db_mocks import make_session, spec_mock
+from test_utils.sample_model import Note
 
 QUERY = select(1)
 REAL_CLASSES = [AsyncEngine, AsyncConnection, AsyncSession, AsyncSessionTransaction]
@@ -153,7 +154,7 @@ async def test_factory_yields_its_session_and_begin_commits() -> None:
 
 async def test_assert_called_with_uses_the_recorded_arguments() -> None:
     session = make_session()
-    item = object()
+    item = Note(slug="a")
     session.add(item)
     await session.execute(QUERY, {"id": 1})
 
@@ -202,7 +203,7 @@ async def test_assertion_messages_say_what_happened() -> None:
 
 async def _add_then_fail(factory: Any) -> None:
     async with factory.begin() as session:
-        session.add(object())
+        session.add(Note(slug="a"))
         raise ValueError("boom")
 
 
@@ -219,7 +220,7 @@ async def test_factory_begin_rolls_back_on_error() -> None:
 async def test_a_commit_inside_session_begin_counts_once() -> None:
     session = make_session()
     async with session.begin():
-        session.add(object())
+        session.add(Note(slug="a"))
 
     assert_committed_once(session)
     with pytest.raises(AssertionError, match="expected a rollback"):
