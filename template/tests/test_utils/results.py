@@ -131,7 +131,7 @@ class _RealMethod:
     __slots__ = ("_bound",)
 
     def __init__(self, bound: Any) -> None:
-        self._bound = bound
+        object.__setattr__(self, "_bound", bound)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._bound(*args, **kwargs)
@@ -139,9 +139,15 @@ class _RealMethod:
     def __getattr__(self, attribute: str) -> Any:
         if attribute.startswith("__"):
             return getattr(self._bound, attribute)
+        raise self._not_a_mock(attribute)
+
+    def __setattr__(self, attribute: str, value: Any) -> None:
+        raise self._not_a_mock(attribute)
+
+    def _not_a_mock(self, attribute: str) -> AttributeError:
         kind = "AsyncResult" if isinstance(self._bound.__self__, AsyncResult) else "Result"
         method = f"{kind}.{self._bound.__name__}()"
-        raise AttributeError(_NOT_A_MOCK.format(method=method, attribute=attribute))
+        return AttributeError(_NOT_A_MOCK.format(method=method, attribute=attribute))
 
 
 class _Guarded:

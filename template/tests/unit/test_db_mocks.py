@@ -14,6 +14,7 @@ from unittest.mock import AsyncMock, NonCallableMock
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import MappingResult, Result, ScalarResult
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     AsyncTransaction,
     async_sessionmaker,
 )
+from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from test_utils import (
     assert_committed_once,
@@ -84,7 +86,7 @@ def test_properties_are_attributes_not_methods(cls: type[Any]) -> None:
 
 
 @pytest.mark.parametrize("cls", [AsyncConnection, AsyncSession], ids=lambda cls: cls.__name__)
-async def test_methods_returning_results_return_real_results(cls: type[Any]) -> None:
+async def test_methods_returning_results_return_results_of_the_real_type(cls: type[Any]) -> None:
     mock = spec_mock(cls, name="m")
     checked = []
     for name, func in _public_methods(cls):
@@ -175,6 +177,10 @@ async def test_a_session_subclass_gets_its_extra_methods_mocked() -> None:
     assert isinstance(await session.exec(QUERY), ScalarResult)
     with pytest.raises(TypeError, match="statement"):
         session.exec()
+    with pytest.raises(ArgumentError, match="Textual SQL expression"):
+        await session.exec("SELECT 1")
+    with pytest.raises(UnmappedInstanceError):
+        session.add(object())
     with pytest.raises(AttributeError):
         session.exec_all  # noqa: B018
     assert isinstance(session, ExecSession)
