@@ -42,7 +42,8 @@ _ROLE = re.compile(r":(\w+):`[~.]?(?:_\w+\.)?([^`]+)`")
 def rules_for(
     cls: type[Any], name: str, func: Any, signature: inspect.Signature
 ) -> tuple[Rule, ...]:
-    """The checks a call of ``cls.name`` gets (none but for sessions and connections)."""
+    """The checks a call of ``cls.name`` gets: deprecations for every class, argument
+    checks for sessions and connections."""
     parameters = signature.parameters
     rules: list[Rule] = []
     if issubclass(cls, AsyncSession):
@@ -50,9 +51,11 @@ def rules_for(
             rules.append(_executable)
             rules.extend(_forwarded_keywords(cls.sync_session_class, parameters))
         rules.extend(_RULES[param] for param in _RULES if param in parameters)
-        rules.extend(_deprecations(cls.sync_session_class, name, func))
-    elif issubclass(cls, AsyncConnection) and _takes_statement(parameters):
-        rules.append(_executable_on_connection)
+        rules.extend(_deprecations(name, func, cls.sync_session_class))
+    else:
+        if issubclass(cls, AsyncConnection) and _takes_statement(parameters):
+            rules.append(_executable_on_connection)
+        rules.extend(_deprecations(name, func, cls))
     return tuple(rules)
 
 
@@ -113,8 +116,9 @@ def _forwarded_keywords(sync_class: type[Any], parameters: Any) -> list[Rule]:
     return [check]
 
 
-def _deprecations(sync_class: type[Any], name: str, func: Any) -> list[Rule]:
-    """Warnings for what the docstrings of the async method and its sync twin deprecate."""
+def _deprecations(name: str, func: Any, sync_class: type[Any]) -> list[Rule]:
+    """Warnings for what the docstrings of the method and its twin on ``sync_class``
+    (``Session`` for ``AsyncSession``; else the class itself) deprecate."""
     rules: dict[str, Rule] = {}
     twin = getattr(sync_class, name, None)
     for doc in (inspect.getdoc(func), inspect.getdoc(twin) if callable(twin) else None):
@@ -142,7 +146,7 @@ def _plain(text: str) -> str:
 
 def _warns_always(message: str) -> Rule:
     def warn(_bound: inspect.BoundArguments) -> None:
-        warnings.warn(message, exc.SADeprecationWarning, stacklevel=4)
+        warnings.warn(message, exc.SADeprecationWarning, stacklevel=5)
 
     return warn
 
@@ -150,6 +154,6 @@ def _warns_always(message: str) -> Rule:
 def _warns_when_given(param: str, message: str) -> Rule:
     def warn(bound: inspect.BoundArguments) -> None:
         if bound.arguments.get(param) is not None:
-            warnings.warn(message, exc.SADeprecationWarning, stacklevel=4)
+            warnings.warn(message, exc.SADeprecationWarning, stacklevel=5)
 
     return warn

@@ -18,6 +18,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
+    AsyncMappingResult,
     AsyncResult,
     AsyncScalarResult,
     AsyncSession,
@@ -35,6 +36,7 @@ from test_utils import (
     make_engine,
     make_result,
     make_session_factory,
+    make_stream_result,
 )
 from test_utils.db_mocks import make_session, spec_mock
 from test_utils.sample_model import Note
@@ -48,6 +50,7 @@ RESULT_TYPES: dict[str, type[Any]] = {
     "MappingResult": MappingResult,
     "AsyncResult": AsyncResult,
     "AsyncScalarResult": AsyncScalarResult,
+    "AsyncMappingResult": AsyncMappingResult,
 }
 
 
@@ -99,6 +102,82 @@ async def test_methods_returning_results_return_results_of_the_real_type(cls: ty
         assert isinstance(returned, RESULT_TYPES[head]), f"{cls.__name__}.{name}"
         checked.append(name)
     assert {"execute", "scalars"} <= set(checked)
+
+
+def _unconfigured_results() -> dict[str, Any]:
+    """Mock results as an unconfigured session hands them out, by real class name."""
+    session = make_session()
+    executed = session.execute.return_value
+    streamed = session.stream.return_value
+    return {
+        "Result": executed,
+        "ScalarResult": executed.scalars.return_value,
+        "MappingResult": executed.mappings.return_value,
+        "AsyncResult": streamed,
+        "AsyncScalarResult": streamed.scalars.return_value,
+        "AsyncMappingResult": streamed.mappings.return_value,
+    }
+
+
+def _empty_real(name: str) -> Any:
+    real: Any = make_stream_result() if name.startswith("Async") else make_result()
+    kind = name.removeprefix("Async")
+    return {"Result": real, "ScalarResult": real.scalars(), "MappingResult": real.mappings()}[kind]
+
+
+def _arguments(func: Any) -> list[int]:
+    """A valid value (column 0) for each required positional parameter and ``*args``."""
+    parameters = list(inspect.signature(func).parameters.values())[1:]
+    needed = {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.VAR_POSITIONAL}
+    return [0 for p in parameters if p.default is p.empty and p.kind in needed]
+
+
+async def _outcome(call: Any) -> tuple[str, Any]:
+    """("value", what ``call()`` gives, awaited if needed) or ("raises", the exception type)."""
+    try:
+        value = call()
+        if inspect.isawaitable(value):
+            value = await value
+    except Exception as exc:  # the type is the outcome compared
+        return "raises", type(exc)
+    return "value", value
+
+
+RESULT_NAMES = list(_unconfigured_results())
+
+
+@pytest.mark.parametrize("name", RESULT_NAMES)
+async def test_unconfigured_result_methods_answer_as_an_empty_real_result(name: str) -> None:
+    """Every public method: the same value (or exception type) as an empty real result;
+    methods returning results return results of the real type that are empty too."""
+    mock = _unconfigured_results()[name]
+    checked = []
+    for method, func in _public_methods(RESULT_TYPES[name]):
+        args = _arguments(func)
+        real = await _outcome(lambda: getattr(_empty_real(name), method)(*args))  # noqa: B023
+        got = await _outcome(lambda: getattr(mock, method)(*args))  # noqa: B023
+        if real[0] == "value" and isinstance(real[1], tuple(RESULT_TYPES.values())):
+            assert any(isinstance(got[1], cls) for cls in RESULT_TYPES.values()), method
+            assert (await _outcome(got[1].all)) == ("value", []), f"{name}.{method}().all()"
+        elif real[0] == "value" and not isinstance(real[1], (list, type(None), tuple)):
+            assert type(got[1]) is type(real[1]), f"{name}.{method}: {got} != {real}"
+        else:
+            assert got == real, f"{name}.{method}"
+        checked.append(method)
+    assert {"all", "first"} <= set(checked)
+
+
+@pytest.mark.parametrize("name", RESULT_NAMES)
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning")  # tuples() in 2.1
+async def test_every_unconfigured_result_method_takes_a_chained_return_value(name: str) -> None:
+    mock = _unconfigured_results()[name]
+    for method, func in _public_methods(RESULT_TYPES[name]):
+        marker = object()
+        getattr(mock, method).return_value = marker
+        assert (await _outcome(lambda: getattr(mock, method)(*_arguments(func)))) == (  # noqa: B023
+            "value",
+            marker,
+        ), f"{name}.{method}"
 
 
 async def test_each_call_gets_a_fresh_copy_of_a_configured_result() -> None:
