@@ -24,7 +24,7 @@ from collections.abc import Generator
 from typing import Any
 from unittest.mock import DEFAULT, AsyncMock, MagicMock, NonCallableMagicMock, NonCallableMock
 
-from sqlalchemy.engine import MappingResult, Result, ScalarResult, TupleResult
+from sqlalchemy.engine import MappingResult, Result, ScalarResult
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -34,7 +34,6 @@ from sqlalchemy.ext.asyncio import (
     AsyncSession,
     AsyncSessionTransaction,
     AsyncTransaction,
-    AsyncTupleResult,
     async_sessionmaker,
 )
 
@@ -62,12 +61,13 @@ _RESULTS: dict[str, type[Any]] = {
     "CursorResult": Result,  # a mock result has no cursor: rowcount etc. are not available
     "ScalarResult": ScalarResult,
     "MappingResult": MappingResult,
-    "TupleResult": TupleResult,
     "AsyncResult": AsyncResult,
     "AsyncScalarResult": AsyncScalarResult,
     "AsyncMappingResult": AsyncMappingResult,
-    "AsyncTupleResult": AsyncTupleResult,
 }
+# Return types that are the result itself at runtime: ``tuples()`` returns ``self``
+# (``TupleResult`` only exists for type checkers).
+_SELF = frozenset({"Self", "TupleResult", "AsyncTupleResult"})
 
 
 def make_session(session_class: type[AsyncSession] = AsyncSession) -> Any:
@@ -234,7 +234,7 @@ class _Live:
 
 def _returns_result(member: Member) -> bool:
     head = return_head(member.returns)[0]
-    return head in _RESULTS or head in {"Self", member.owner}
+    return head in _RESULTS or head in _SELF or head == member.owner
 
 
 def _result_mock(type_name: str, name: str) -> Any:
@@ -308,7 +308,7 @@ def _return_value(owner: Any, member: Member) -> Any:
         return False
     if head in _RESULTS:
         return _result_mock(head, name)
-    if head in {"Self", member.owner}:
+    if head in _SELF or head == member.owner:
         return owner
     for cls in _MOCKED_CLASSES:
         if head == cls.__name__:

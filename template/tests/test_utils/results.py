@@ -222,9 +222,9 @@ _EMPTY: dict[str, Callable[[], Any]] = {
     "CursorResult": make_result,
     "ScalarResult": lambda: make_result().scalars(),
     "MappingResult": lambda: make_result().mappings(),
-    "TupleResult": lambda: make_result().tuples(),
+    "TupleResult": make_result,  # tuples() returns the result itself (and is deprecated in 2.1)
     "AsyncResult": make_stream_result,
     "AsyncScalarResult": lambda: make_stream_result().scalars(),
     "AsyncMappingResult": lambda: make_stream_result().mappings(),
-    "AsyncTupleResult": lambda: make_stream_result().tuples(),
+    "AsyncTupleResult": make_stream_result,
 }

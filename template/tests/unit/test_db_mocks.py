@@ -13,7 +13,7 @@ from unittest.mock import AsyncMock, NonCallableMock
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import MappingResult, Result, ScalarResult
+from sqlalchemy.engine import MappingResult, Result, ScalarResult, TupleResult
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
     AsyncSession,
     AsyncSessionTransaction,
     AsyncTransaction,
+    AsyncTupleResult,
     async_sessionmaker,
 )
 from sqlalchemy.orm.exc import UnmappedInstanceError
@@ -51,7 +52,12 @@ RESULT_TYPES: dict[str, type[Any]] = {
     "AsyncResult": AsyncResult,
     "AsyncScalarResult": AsyncScalarResult,
     "AsyncMappingResult": AsyncMappingResult,
+    "TupleResult": TupleResult,
+    "AsyncTupleResult": AsyncTupleResult,
 }
+# SQLAlchemy 2.0's AsyncResult.freeze() leaves a coroutine un-awaited (its FrozenResult
+# calls the async fetchall()); the mock delegates to it, so it is not compared there.
+LEAKS_IN_SQLALCHEMY_2_0 = {("AsyncResult", "freeze"), ("AsyncMappingResult", "freeze")}
 
 
 def _public_methods(cls: type[Any]) -> list[tuple[str, Any]]:
@@ -153,6 +159,8 @@ async def test_unconfigured_result_methods_answer_as_an_empty_real_result(name: 
     mock = _unconfigured_results()[name]
     checked = []
     for method, func in _public_methods(RESULT_TYPES[name]):
+        if (name, method) in LEAKS_IN_SQLALCHEMY_2_0:
+            continue
         args = _arguments(func)
         real = await _outcome(lambda: getattr(_empty_real(name), method)(*args))  # noqa: B023
         got = await _outcome(lambda: getattr(mock, method)(*args))  # noqa: B023
