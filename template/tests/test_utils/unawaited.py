@@ -64,10 +64,11 @@ def _warn_unawaited(coroutine: Any) -> None:
     warnings.warn(message, RuntimeWarning, stacklevel=2, source=coroutine)
 
 
-_installed = getattr(warnings, _HOOK)
+_installed: Any = getattr(warnings, _HOOK, None)
 # Imported again (another import path): wrap Python's hook, not the previous wrapper.
-_python_hook = getattr(_installed, "__globals__", {}).get("_python_hook", _installed)
-setattr(warnings, _HOOK, _warn_unawaited)
+_python_hook: Any = getattr(_installed, "__globals__", {}).get("_python_hook", _installed)
+if _python_hook is not None:  # a Python without the hook keeps its own message
+    setattr(warnings, _HOOK, _warn_unawaited)
 
 
 def collect_garbage() -> None:
