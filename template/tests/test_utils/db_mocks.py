@@ -121,7 +121,11 @@ def spec_mock(cls: type[Any], name: str, links: dict[str, Any] | None = None) ->
     ``links={"AsyncConnection": conn}`` makes every method whose real return
     type is ``AsyncConnection`` return ``conn``.
     """
-    mock = _mock_class(cls)(spec=cls, name=name)
+    mock_class = _mock_class(cls)
+    # spec= the attribute names, computed once per class: with spec=cls, unittest.mock
+    # re-reads every attribute of the class for each new mock (most of a mock's cost).
+    mock = mock_class(spec=mock_class._testkit_names, name=name)
+    mock.__dict__["_spec_class"] = cls  # isinstance(mock, cls) holds
     mock.__dict__["_testkit_links"] = links or {}
     mock.__dict__["_testkit_name"] = name
     return mock
@@ -199,7 +203,11 @@ def _mock_class(cls: type[Any]) -> type[Any]:
 
 
 def _build_mock_class(shape: Shape) -> type[Any]:
-    namespace: dict[str, Any] = {"_testkit_shape": shape, "__module__": __name__}
+    namespace: dict[str, Any] = {
+        "_testkit_shape": shape,
+        "_testkit_names": dir(shape.cls),
+        "__module__": __name__,
+    }
     if shape.awaitable:
         namespace["__await__"] = _awaited
     if shape.call is not None:
