@@ -170,7 +170,8 @@ def _guarded(cls: _C) -> _C:
 
 @_guarded
 class _Built(IteratorResult[Any]):
-    """The ``Result`` class of ``make_result`` (an ``IteratorResult``)."""
+    """The ``Result`` class of ``make_result``: an ``IteratorResult`` whose methods say
+    what to do when a test chains ``return_value`` onto them."""
 
 
 @_guarded
