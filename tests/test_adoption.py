@@ -98,6 +98,8 @@ NOTES = Service(
 CASES = [
     pytest.param(LEDGER, "aiosqlite", id="ledger-aiosqlite"),
     pytest.param(LEDGER, "asyncpg", id="ledger-asyncpg"),
+    # Named schemas on MariaDB too (a schema is a database there: translated away).
+    pytest.param(LEDGER, "aiomysql", id="ledger-aiomysql"),
     pytest.param(SHOPCAT, "aiosqlite", id="shopcat-aiosqlite"),
     pytest.param(SHOPCAT, "aiomysql", id="shopcat-aiomysql"),
     pytest.param(NOTES, "aiosqlite", id="notes-aiosqlite"),
@@ -166,7 +168,8 @@ def _env(service: Service, driver: str, database: str | None) -> dict[str, str]:
             NOWHERE[driver] if database is None else SERVER_URLS[driver].format(name=database)
         )
         if service is LEDGER:  # the ledger's own database tests read their own variable
-            root = "postgres" if database is not None else "nowhere_test"
+            server = {"asyncpg": "postgres", "aiomysql": "mysql"}.get(driver, "postgres")
+            root = server if database is not None else "nowhere_test"
             env["LEDGER_DATABASE_URL"] = env["TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/" + root
     return env
 
