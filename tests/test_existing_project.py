@@ -61,12 +61,16 @@ def _service(root: Path) -> Path:
     ids=["asyncpg-httpx", "psycopg-aiohttp"],
 )
 def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], answers: dict[str, object]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    answers: dict[str, object],
 ) -> None:
     template = snapshot_template(tmp_path / "template")
     service = _service(tmp_path / "orders")
+    monkeypatch.chdir(service)  # `copier copy ... .`, as the README says
 
-    render(template, service, answers, quiet=False)
+    render(template, Path("."), answers, quiet=False)
 
     files = file_contents(service)
     for name, text in SERVICE.items():
@@ -102,6 +106,9 @@ def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
     )
     assert "pyproject.async-testkit.toml" in message
     assert "existing_project=false" in message
+    # Existing @pytest.mark.asyncio markers: keep working, and how to find them.
+    assert "@pytest.mark.asyncio markers keep working" in message
+    assert "AP006" in message
     # The path is absolute, whatever the destination was called on the command line.
     assert f"in {service.resolve()}." in message
 
