@@ -9,6 +9,10 @@ import pytest
 
 from tests.helpers import Combo, build_once, render, snapshot_template
 
+# Fixture services for the adoption self-tests: their tests run only inside an
+# adopted copy, never as self-tests.
+collect_ignore = ["services"]
+
 
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -61,12 +61,16 @@ def _service(root: Path) -> Path:
     ids=["asyncpg-httpx", "psycopg-aiohttp"],
 )
 def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], answers: dict[str, object]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    answers: dict[str, object],
 ) -> None:
     template = snapshot_template(tmp_path / "template")
     service = _service(tmp_path / "orders")
+    monkeypatch.chdir(service)  # `copier copy ... .`, as the README says
 
-    render(template, service, answers, quiet=False)
+    render(template, Path("."), answers, quiet=False)
 
     files = file_contents(service)
     for name, text in SERVICE.items():
@@ -79,39 +83,63 @@ def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
     # What to add by hand is said, for these answers: every runtime and test
     # dependency of the template's pyproject.toml is named in the message.
     message = capsys.readouterr().err
-    reference = tomllib.loads((service / "pyproject.async-testkit.toml").read_text())["project"]
-    wanted = [*reference["dependencies"], *reference["optional-dependencies"]["test"]]
+    reference = tomllib.loads((service / "pyproject.async-testkit.toml").read_text())
+    wanted = [*reference["project"]["dependencies"], *reference["dependency-groups"]["test"]]
     for requirement in wanted:
         name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
         assert name in message, f"{name} ({requirement}) is not in the message:\n{message}"
-    # ... and so is the generated conftest's pytest_plugins line, for a kept conftest.
+    # The wiring needs no edit of the kept conftest: the plugin is loaded by the
+    # pytest settings and lists the same fixture plugins as a new project's conftest.
+    assert "-p test_utils.plugin" in message
+    assert reference["tool"]["pytest"]["ini_options"]["addopts"][:2] == ["-p", "test_utils.plugin"]
     greenfield = render(template, tmp_path / "new", {**answers, "existing_project": False})
-    plugins = next(
-        node.value
-        for node in ast.parse((greenfield / "tests/conftest.py").read_text()).body
-        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "pytest_plugins"
+
+    def plugins(path: Path) -> object:
+        return next(
+            ast.literal_eval(node.value)
+            for node in ast.parse(path.read_text()).body
+            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "pytest_plugins"
+        )
+
+    assert plugins(service / "tests/test_utils/plugin.py") == plugins(
+        greenfield / "tests/conftest.py"
     )
-    told = next(line for line in message.splitlines() if "pytest_plugins = " in line)
-    assert ast.literal_eval(told.split("=", 1)[1].strip()) == ast.literal_eval(plugins)
     assert "pyproject.async-testkit.toml" in message
     assert "existing_project=false" in message
+    # Existing @pytest.mark.asyncio markers: keep working, and how to find them.
+    assert "@pytest.mark.asyncio markers keep working" in message
+    assert "AP006" in message
+    # The path is absolute, whatever the destination was called on the command line.
+    assert f"in {service.resolve()}." in message
 
 
-def test_the_reference_pyproject_is_the_templates_pyproject_for_the_answers(
-    tmp_path: Path,
-) -> None:
+def test_the_reference_pyproject_packages_no_stub_and_wires_the_plugin(tmp_path: Path) -> None:
+    """The reference (and the pyproject.toml a copy creates for a service that had
+    none) builds nothing: no build backend, no package list, no src/ stub."""
     template = snapshot_template(tmp_path / "template")
     service = _service(tmp_path / "orders")
     render(template, service, ANSWERS)
-    greenfield = render(template, tmp_path / "new", {**ANSWERS, "existing_project": False})
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    render(template, init_project(bare), ANSWERS)
 
     reference = (service / "pyproject.async-testkit.toml").read_text()
-    body = "".join(line for line in reference.splitlines(True) if not line.startswith("# "))
-    ours = (greenfield / "pyproject.toml").read_text()
-    assert body.lstrip("\n") == "".join(
-        line for line in ours.splitlines(True) if not line.startswith("# ")
+    assert (bare / "pyproject.toml").read_text() in reference
+    config = tomllib.loads(reference)
+    assert "build-system" not in config
+    assert "hatch" not in config.get("tool", {})
+    assert "optional-dependencies" not in config["project"]
+    pytest_config = config["tool"]["pytest"]["ini_options"]
+    assert pytest_config["pythonpath"] == ["tests", ".", "src"]
+    assert pytest_config["testpaths"] == ["tests", "testkit"]
+    assert pytest_config["integration_paths"] == []
+    assert "error" not in pytest_config["filterwarnings"]
+    assert not (bare / "src").exists()
+    assert not (bare / "tests" / "conftest.py").exists()
+    assert not (bare / "README.md").exists()
+    assert "pyproject.async-testkit.toml" not in generated_files(
+        render(template, tmp_path / "new", {**ANSWERS, "existing_project": False})
     )
-    assert "pyproject.async-testkit.toml" not in generated_files(greenfield)
 
 
 def test_updates_touch_only_the_templates_own_files(tmp_path: Path) -> None:
@@ -130,7 +158,13 @@ def test_updates_touch_only_the_templates_own_files(tmp_path: Path) -> None:
 
     after = file_contents(service)
     changed = {name for name in after if after[name] != before.get(name)}
-    assert changed == {".copier-answers.yml", "tests/test_utils/results.py", "TESTING.md"}
+    # conftest.py.jinja is also the source of the adopted service's plugin.py
+    assert changed == {
+        ".copier-answers.yml",
+        "tests/test_utils/results.py",
+        "tests/test_utils/plugin.py",
+        "TESTING.md",
+    }
     assert set(after) == set(before), "a file was added or re-created"
     assert after["tests/test_utils/results.py"].endswith(b"# fixed in 2.0.0\n")
     assert yaml.safe_load(after[".copier-answers.yml"])["_commit"] == "2.0.0"

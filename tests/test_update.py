@@ -96,7 +96,7 @@ def test_update_without_local_edits_equals_a_fresh_copy_of_the_new_version(
     template, project = _start(tmp_path)
     append_line(template / CONFTEST_SRC, "# fixed in 2.0.0")
     (template / "template/tests/test_utils/added_in_2.py").write_text('"""New helper."""\n')
-    git(template, "rm", "-q", "template/tests/unit/test_results.py")
+    git(template, "rm", "-q", "template/{{ tests_dir }}/unit/test_results.py")
     release(template, "2.0.0")
 
     update(project)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from test_utils import database
-from test_utils.schema import create_schema
+from test_utils.schema import SchemaError, create_schema
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
@@ -43,10 +43,18 @@ async def db_engine(
     # interrupted run left it behind. The configured database is dropped only
     # if this run created it.
     owned = created or worker_id != "master"
-    engine = database.make_test_engine(url)
+    try:
+        engine = database.make_test_engine(url)
+    except SchemaError as exc:
+        if owned:
+            await database.drop_database(url)
+        pytest.fail(str(exc), pytrace=False)
     try:
         async with engine.begin() as connection:
-            await create_schema(connection)
+            try:
+                await create_schema(connection)
+            except SchemaError as exc:
+                pytest.fail(str(exc), pytrace=False)
         # Start the tests on fresh connections: asyncpg caches prepared
         # statements per connection, and a cache from before DDL can raise
         # InvalidCachedStatementError.

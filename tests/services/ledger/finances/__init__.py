@@ -1,0 +1,1 @@
+"""Ledger service: accounts, postings and exchange rates (an adoption fixture)."""

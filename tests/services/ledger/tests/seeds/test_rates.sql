@@ -1,0 +1,1 @@
+-- no rows: rates come from the upstream API

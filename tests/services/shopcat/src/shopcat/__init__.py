@@ -1,0 +1,1 @@
+"""Shop catalogue (an adoption fixture with a src/ layout)."""
