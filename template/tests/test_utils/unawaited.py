@@ -8,7 +8,8 @@ that warning (``warnings._warn_unawaited_coroutine``) is wrapped so it says
 ``mock_session.commit() was never awaited (called at src/pkg/repo.py:121)``.
 Other coroutines keep Python's own message.
 
-``collect_garbage`` is the per-test guard of the conftest (``tests/conftest.py``; ``test_utils/plugin.py`` in an adopted service).
+``collect_garbage`` is the per-test guard of the conftest (``tests/conftest.py``;
+``test_utils/plugin.py`` in an adopted service).
 """
 
 from __future__ import annotations
