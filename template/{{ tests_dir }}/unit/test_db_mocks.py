@@ -40,6 +40,7 @@ from test_utils import (
     make_stream_result,
 )
 from test_utils.db_mocks import make_session, spec_mock
+from test_utils.mock_shapes import RETURNS
 from test_utils.sample_model import Note
 
 QUERY = select(1)
@@ -318,3 +319,18 @@ async def test_a_commit_inside_session_begin_counts_once() -> None:
     assert_committed_once(session)
     with pytest.raises(AssertionError, match="expected a rollback"):
         assert_rolled_back(session)
+
+
+def test_a_return_type_the_mocks_do_not_model_raises_and_says_what_to_do() -> None:
+    session = make_session()
+
+    with pytest.raises(TypeError, match=r"set mock_session\.get_bind\.return_value"):
+        session.get_bind()
+    session.get_bind.return_value = "engine"
+
+    assert session.get_bind() == "engine"
+
+
+@pytest.mark.parametrize(("cls", "method"), list(RETURNS), ids=lambda value: str(value))
+def test_every_declared_return_type_belongs_to_a_real_method(cls: type[Any], method: str) -> None:
+    assert callable(inspect.getattr_static(cls, method, None)), f"{cls.__name__}.{method}"
