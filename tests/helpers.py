@@ -222,6 +222,17 @@ def find_python(version: str) -> Path | None:
     return None
 
 
+def python_or_skip(version: str) -> Path:
+    """``find_python(version)``; if there is none, skip the test, or fail it when ``CI`` is set."""
+    python = find_python(version)
+    if python is None:
+        message = f"no Python {version} interpreter found"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
 def lowest_pins(pyproject: Path) -> list[str]:
     """The declared requirements with every ``>=X`` lower bound turned into ``==X``."""
     project = tomllib.loads(pyproject.read_text())["project"]

@@ -8,7 +8,6 @@ included) must pass there.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,9 @@ from tests.helpers import (
     OLDEST_PYTHON,
     Combo,
     check,
-    find_python,
     lowest_pins,
     make_venv,
+    python_or_skip,
     render,
     run,
     suite_env,
@@ -40,12 +39,7 @@ from tests.helpers import (
 def test_generated_suite_passes_on_the_lowest_declared_versions(
     combo: Combo, template_repo: Path, tmp_path: Path
 ) -> None:
-    python = find_python(OLDEST_PYTHON)
-    if python is None:
-        message = f"no Python {OLDEST_PYTHON} interpreter found"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    python = python_or_skip(OLDEST_PYTHON)
     project = render(template_repo, tmp_path / "p", combo.answers(python_version=OLDEST_PYTHON))
     pins = lowest_pins(project / "pyproject.toml")
     venv_python = make_venv(python, tmp_path / "venv")

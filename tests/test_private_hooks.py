@@ -12,7 +12,6 @@ generated TESTING.md and this repository's README must name each one.
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -24,9 +23,9 @@ from tests.helpers import (
     TEMPLATE_ROOT,
     Combo,
     check,
-    find_python,
     lowest_pins,
     make_venv,
+    python_or_skip,
     render,
 )
 
@@ -88,16 +87,6 @@ def mismatches(found: dict[str, object], hooks: dict[str, list[str]]) -> list[st
         if actual != expected:
             wrong.append(f"{hook}: expected {expected}, found {found[hook]}")
     return wrong
-
-
-def python_or_skip(version: str) -> Path:
-    python = find_python(version)
-    if python is None:
-        message = f"no Python {version} interpreter found"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return python
 
 
 def newest_python() -> str:
