@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import AsyncMock, NonCallableMock
 
 import pytest
+import sqlalchemy
 from sqlalchemy import select
 from sqlalchemy.engine import MappingResult, Result, ScalarResult, TupleResult
 from sqlalchemy.exc import ArgumentError
@@ -56,6 +57,8 @@ RESULT_TYPES: dict[str, type[Any]] = {
     "TupleResult": TupleResult,
     "AsyncTupleResult": AsyncTupleResult,
 }
+# Entries of mock_shapes.RETURNS for methods SQLAlchemy 2.0 does not have yet.
+ADDED_IN_2_1 = {(AsyncSession, "merge_all")}
 # SQLAlchemy 2.0's AsyncResult.freeze() leaves a coroutine un-awaited (its FrozenResult
 # calls the async fetchall()); the mock delegates to it, so it is not compared there.
 LEAKS_IN_SQLALCHEMY_2_0 = {("AsyncResult", "freeze"), ("AsyncMappingResult", "freeze")}
@@ -333,4 +336,9 @@ def test_a_return_type_the_mocks_do_not_model_raises_and_says_what_to_do() -> No
 
 @pytest.mark.parametrize(("cls", "method"), list(RETURNS), ids=lambda value: str(value))
 def test_every_declared_return_type_belongs_to_a_real_method(cls: type[Any], method: str) -> None:
-    assert callable(inspect.getattr_static(cls, method, None)), f"{cls.__name__}.{method}"
+    found = inspect.getattr_static(cls, method, None)
+
+    if (cls, method) in ADDED_IN_2_1 and sqlalchemy.__version__.startswith("2.0."):
+        assert found is None, f"{cls.__name__}.{method} exists in {sqlalchemy.__version__}"
+    else:
+        assert callable(found), f"{cls.__name__}.{method}"
