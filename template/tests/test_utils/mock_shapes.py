@@ -51,7 +51,7 @@ RETURNS: dict[tuple[type[Any], str], str] = {
     (async_sessionmaker, "begin"): "AsyncIterator[AsyncSession]",
     (AsyncSession, "get_one"): DATA,
     (AsyncSession, "merge"): DATA,
-    (AsyncSession, "merge_all"): DATA,
+    (AsyncSession, "merge_all"): DATA,  # SQLAlchemy >= 2.1
     (AsyncSession, "run_sync"): DATA,
     (AsyncConnection, "run_sync"): DATA,
     (Result, "scalar_one"): DATA,
