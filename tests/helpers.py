@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +23,13 @@ from typing import Any
 
 import copier
 import pytest
+from packaging.requirements import Requirement
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
+# The oldest Python a generated project may declare (python_version).
+OLDEST_PYTHON = "3.10"
 DRIVERS = ("aiosqlite", "asyncpg", "psycopg", "aiomysql")
 HTTP_CLIENTS = ("aiohttp", "httpx", "none")
 SERVER_URLS = {
@@ -216,6 +220,31 @@ def find_python(version: str) -> Path | None:
         ):
             return Path(candidate)
     return None
+
+
+def python_or_skip(version: str) -> Path:
+    """``find_python(version)``; if there is none, skip the test, or fail it when ``CI`` is set."""
+    python = find_python(version)
+    if python is None:
+        message = f"no Python {version} interpreter found"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return python
+
+
+def lowest_pins(pyproject: Path) -> list[str]:
+    """The declared requirements with every ``>=X`` lower bound turned into ``==X``."""
+    project = tomllib.loads(pyproject.read_text())["project"]
+    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    pins = []
+    for line in declared:
+        requirement = Requirement(line)
+        lower = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        assert lower, f"{line!r} declares no lower bound"
+        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
+        pins.append(f"{requirement.name}{extras}=={lower[0]}")
+    return pins
 
 
 def make_venv(python: Path, dest: Path) -> Path:

@@ -8,30 +8,21 @@ included) must pass there.
 
 from __future__ import annotations
 
-import os
-import tomllib
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
 
-from tests.helpers import Combo, check, find_python, make_venv, render, run, suite_env
-
-OLDEST_PYTHON = "3.10"
-
-
-def lowest_pins(pyproject: Path) -> list[str]:
-    """The declared requirements with every ``>=X`` lower bound turned into ``==X``."""
-    project = tomllib.loads(pyproject.read_text())["project"]
-    declared = [*project["dependencies"], *project["optional-dependencies"]["test"]]
-    pins = []
-    for line in declared:
-        requirement = Requirement(line)
-        lower = [spec.version for spec in requirement.specifier if spec.operator == ">="]
-        assert lower, f"{line!r} declares no lower bound"
-        extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-        pins.append(f"{requirement.name}{extras}=={lower[0]}")
-    return pins
+from tests.helpers import (
+    OLDEST_PYTHON,
+    Combo,
+    check,
+    lowest_pins,
+    make_venv,
+    python_or_skip,
+    render,
+    run,
+    suite_env,
+)
 
 
 @pytest.mark.slow
@@ -48,12 +39,7 @@ def lowest_pins(pyproject: Path) -> list[str]:
 def test_generated_suite_passes_on_the_lowest_declared_versions(
     combo: Combo, template_repo: Path, tmp_path: Path
 ) -> None:
-    python = find_python(OLDEST_PYTHON)
-    if python is None:
-        message = f"no Python {OLDEST_PYTHON} interpreter found"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    python = python_or_skip(OLDEST_PYTHON)
     project = render(template_repo, tmp_path / "p", combo.answers(python_version=OLDEST_PYTHON))
     pins = lowest_pins(project / "pyproject.toml")
     venv_python = make_venv(python, tmp_path / "venv")

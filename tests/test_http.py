@@ -20,8 +20,10 @@ HTTP_FILES = {
     "tests/test_utils/http_fakes.py",
     "tests/test_utils/http_server.py",
     "tests/test_utils/http_fixtures.py",
+    "tests/test_utils/http_report.py",
     "tests/unit/test_http_mocks.py",
     "tests/integration/test_http_parity.py",
+    "tests/integration/test_http_server.py",
 }
 HTTP_EXAMPLE_FILES = {
     "src/selftest_service/inventory.py",

@@ -37,7 +37,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
 )
 
-from test_utils.mock_shapes import Member, Shape, return_head, shape_of
+from test_utils.mock_shapes import DATA, Member, Shape, per_class, return_head, shape_of
 from test_utils.results import empty_result, handed_out
 from test_utils.session_state import SessionState, TransactionState, track
 from test_utils.unawaited import mock_coroutine
@@ -51,10 +51,9 @@ _MOCKED_CLASSES: tuple[type[Any], ...] = (
     async_sessionmaker,
 )
 _TRANSACTIONS = (AsyncSessionTransaction, AsyncTransaction)
-# Return annotations naming an async context manager of their argument.
-_CONTEXT_MANAGERS = frozenset(
-    {"AsyncIterator", "_AsyncSessionContextManager", "AbstractAsyncContextManager"}
-)
+# Return annotations naming an async context manager of their argument (private
+# and generic ones are mapped to these by ``mock_shapes.RETURNS``).
+_CONTEXT_MANAGERS = frozenset({"AsyncIterator", "AbstractAsyncContextManager"})
 # Return type names -> the class a mock result of that type is specced from.
 _RESULTS: dict[str, type[Any]] = {
     "Result": Result,
@@ -110,7 +109,9 @@ def make_session_factory(session: Any | None = None) -> Any:
     like the real one. The session is reachable as ``factory.session``.
     """
     sess = make_session() if session is None else session
-    factory = spec_mock(async_sessionmaker, name="mock_session_factory", links={"_AS": sess})
+    factory = spec_mock(
+        async_sessionmaker, name="mock_session_factory", links={"AsyncSession": sess}
+    )
     factory.session = sess
     return factory
 
@@ -191,18 +192,10 @@ def _awaited(self: Any) -> Generator[Any, None, Any]:
     return (yield from self.start().__await__())
 
 
-_MOCK_CLASSES: dict[type[Any], type[Any]] = {}
-
-
+@per_class
 def _mock_class(cls: type[Any]) -> type[Any]:
     """The mock class of ``cls``, built once: ``__new__`` subclasses it per instance."""
-    found = _MOCK_CLASSES.get(cls)
-    if found is None:
-        found = _MOCK_CLASSES[cls] = _build_mock_class(shape_of(cls))
-    return found
-
-
-def _build_mock_class(shape: Shape) -> type[Any]:
+    shape = shape_of(cls)
     namespace: dict[str, Any] = {
         "_testkit_shape": shape,
         "_testkit_names": dir(shape.cls),
@@ -318,13 +311,19 @@ def _return_value(owner: Any, member: Member) -> Any:
         return _result_mock(head, name)
     if head in _SELF or head == member.owner:
         return owner
+    if head == DATA:  # the user's data: a plain mock to chain on
+        return MagicMock(name=name)
     for cls in _MOCKED_CLASSES:
         if head == cls.__name__:
             mock = spec_mock(cls, name=name)
             if isinstance(state, SessionState) and member.name in {"begin", "begin_nested"}:
                 track(mock, TransactionState(state, nested=member.name == "begin_nested"))
             return mock
-    return MagicMock()
+    raise TypeError(
+        f"{name} returns {member.returns!r}, a type the mocks do not model: set "
+        f"{name.removesuffix('()')}.return_value (or side_effect) in the test, or add "
+        f"({owner._testkit_shape.cls.__name__}, {member.name!r}) to mock_shapes.RETURNS"
+    )
 
 
 def _context_manager(owner: Any, member: Member, yields: str) -> Any:

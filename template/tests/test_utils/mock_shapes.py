@@ -2,26 +2,66 @@
 
 For every public member this records whether it is a coroutine method, a sync
 method, a sync method returning an async context manager (``@asynccontextmanager``)
-or a plain attribute, plus its call signature and return annotation. The shapes
-are derived once per class and cached: a new SQLAlchemy release that adds or
-changes a method is followed without editing this file, and a test pays only
-for the mocks it touches.
+or a plain attribute, plus its call signature and return type: the annotation,
+or the ``RETURNS`` entry where the annotation names a type variable or a
+private class. The shapes are derived once per class and cached: a new
+SQLAlchemy release that adds or changes a public method is followed without
+editing this file, and a test pays only for the mocks it touches.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
+
+from sqlalchemy.engine import MappingResult, Result, ScalarResult
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncMappingResult,
+    AsyncResult,
+    AsyncScalarResult,
+    AsyncSession,
+    async_sessionmaker,
+)
 
 from test_utils.call_rules import Rule, rules_for
 
 Kind = Literal["async", "sync", "async_context", "attribute"]
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 # Dunders that SQLAlchemy classes implement and code under test uses.
 _DUNDERS = frozenset({"__aenter__", "__aexit__", "__await__", "__call__", "__aiter__"})
 _NAME = re.compile(r"[\w.]+")
+# "Any": the value is the user's data (rows, scalars, mapped objects, what a
+# run_sync function returns); no class describes it.
+DATA = "Any"
+_RESULT_CLASSES = (Result, ScalarResult, MappingResult)
+_ASYNC_RESULT_CLASSES = (AsyncResult, AsyncScalarResult, AsyncMappingResult)
+# (class, method) -> the return type a mock uses, where the annotation names a
+# type variable or a private class instead of a public class: async_sessionmaker
+# is generic in its session class (``_AS``) and its ``begin()`` returns a private
+# context manager class; the rest return the user's data. Looked up along the MRO,
+# so subclasses (SQLModel's AsyncSession) inherit the entries.
+RETURNS: dict[tuple[type[Any], str], str] = {
+    (async_sessionmaker, "__call__"): "AsyncSession",
+    (async_sessionmaker, "begin"): "AsyncIterator[AsyncSession]",
+    (AsyncSession, "get_one"): DATA,
+    (AsyncSession, "merge"): DATA,
+    (AsyncSession, "merge_all"): DATA,  # SQLAlchemy >= 2.1
+    (AsyncSession, "run_sync"): DATA,
+    (AsyncConnection, "run_sync"): DATA,
+    (Result, "scalar_one"): DATA,
+    (AsyncResult, "scalar_one"): DATA,
+    **{
+        (cls, method): DATA
+        for cls in _RESULT_CLASSES + _ASYNC_RESULT_CLASSES
+        for method in ("all", "fetchall", "fetchmany", "one", "partitions")
+    },
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,18 +106,15 @@ class Shape:
         return self.members.get("__call__")
 
 
-_SHAPES: dict[type[Any], Shape] = {}
+def per_class(func: _F) -> _F:
+    """``functools.cache`` for a function of a class, keeping its signature: mypy
+    does not accept a ``type[Any]`` argument as ``Hashable`` (mypy 2.4)."""
+    return cast(_F, functools.cache(func))
 
 
+@per_class
 def shape_of(cls: type[Any]) -> Shape:
     """The shape of ``cls``: every name in ``dir(cls)`` plus annotated instance attributes."""
-    shape = _SHAPES.get(cls)
-    if shape is None:
-        shape = _SHAPES[cls] = _derive(cls)
-    return shape
-
-
-def _derive(cls: type[Any]) -> Shape:
     names = {name for name in dir(cls) if not _is_dunder(name) or name in _DUNDERS}
     for klass in cls.__mro__:
         names.update(name for name in vars(klass).get("__annotations__", {}) if name[0] != "_")
@@ -114,7 +151,13 @@ def _member(cls: type[Any], name: str) -> Member:
         return Member(cls.__name__, name, "attribute")
     signature = _signature(func, bound)
     rules = () if signature is None else rules_for(cls, name, func, signature)
-    return Member(cls.__name__, name, _kind(func), signature, _returns(func), rules)
+    returns = _declared(cls, name) or _returns(func)
+    return Member(cls.__name__, name, _kind(func), signature, returns, rules)
+
+
+def _declared(cls: type[Any], name: str) -> str | None:
+    """The ``RETURNS`` entry of ``cls.name`` or of the same method of a base class."""
+    return next((RETURNS[k, name] for k in cls.__mro__ if (k, name) in RETURNS), None)
 
 
 def _kind(func: Any) -> Kind:

@@ -22,8 +22,10 @@ import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import Result
-from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
+from sqlalchemy.engine import IteratorResult, Result
+
+# Not exported by sqlalchemy.engine: one of the private hooks TESTING.md lists.
+from sqlalchemy.engine.result import SimpleResultMetaData
 from sqlalchemy.ext.asyncio import AsyncResult
 
 _NOTHING: Any = object()

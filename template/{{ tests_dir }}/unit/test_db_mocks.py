@@ -12,6 +12,7 @@ from typing import Any
 from unittest.mock import AsyncMock, NonCallableMock
 
 import pytest
+import sqlalchemy
 from sqlalchemy import select
 from sqlalchemy.engine import MappingResult, Result, ScalarResult, TupleResult
 from sqlalchemy.exc import ArgumentError
@@ -40,6 +41,7 @@ from test_utils import (
     make_stream_result,
 )
 from test_utils.db_mocks import make_session, spec_mock
+from test_utils.mock_shapes import RETURNS
 from test_utils.sample_model import Note
 
 QUERY = select(1)
@@ -55,6 +57,8 @@ RESULT_TYPES: dict[str, type[Any]] = {
     "TupleResult": TupleResult,
     "AsyncTupleResult": AsyncTupleResult,
 }
+# Entries of mock_shapes.RETURNS for methods SQLAlchemy 2.0 does not have yet.
+ADDED_IN_2_1 = {(AsyncSession, "merge_all")}
 # SQLAlchemy 2.0's AsyncResult.freeze() leaves a coroutine un-awaited (its FrozenResult
 # calls the async fetchall()); the mock delegates to it, so it is not compared there.
 LEAKS_IN_SQLALCHEMY_2_0 = {("AsyncResult", "freeze"), ("AsyncMappingResult", "freeze")}
@@ -318,3 +322,23 @@ async def test_a_commit_inside_session_begin_counts_once() -> None:
     assert_committed_once(session)
     with pytest.raises(AssertionError, match="expected a rollback"):
         assert_rolled_back(session)
+
+
+def test_a_return_type_the_mocks_do_not_model_raises_and_says_what_to_do() -> None:
+    session = make_session()
+
+    with pytest.raises(TypeError, match=r"set mock_session\.get_bind\.return_value"):
+        session.get_bind()
+    session.get_bind.return_value = "engine"
+
+    assert session.get_bind() == "engine"
+
+
+@pytest.mark.parametrize(("cls", "method"), list(RETURNS), ids=lambda value: str(value))
+def test_every_declared_return_type_belongs_to_a_real_method(cls: type[Any], method: str) -> None:
+    found = inspect.getattr_static(cls, method, None)
+
+    if (cls, method) in ADDED_IN_2_1 and sqlalchemy.__version__.startswith("2.0."):
+        assert found is None, f"{cls.__name__}.{method} exists in {sqlalchemy.__version__}"
+    else:
+        assert callable(found), f"{cls.__name__}.{method}"
