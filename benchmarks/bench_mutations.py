@@ -490,7 +490,8 @@ def template_commit() -> dict[str, object]:
     return {
         "commit": git("rev-parse", "HEAD"),
         "branch": git("rev-parse", "--abbrev-ref", "HEAD"),
-        "dirty": bool(git("status", "--porcelain")),
+        # uncommitted changes other than earlier results of this benchmark
+        "dirty": bool(git("status", "--porcelain", "--", ".", f":!{RESULTS.relative_to(REPO)}")),
     }
 
 
