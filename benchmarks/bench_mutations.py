@@ -574,6 +574,7 @@ def main() -> int:
     if args.worker:
         return serve()
     mutations = [m for m in MUTATIONS if not args.only or m.id in args.only]
+    measured = template_commit()  # before the run: the tree the project is rendered from
     start = time.perf_counter()
     with (
         tempfile.TemporaryDirectory(prefix="bench-mutations-") as tmp,
@@ -594,7 +595,7 @@ def main() -> int:
     RESULTS.parent.mkdir(exist_ok=True)
     result = {
         "benchmark": "mutation catch rate of four test suites over one service module",
-        "template": template_commit(),
+        "template": measured,
         "python": platform.python_version(),
         "sqlalchemy": sqlalchemy.__version__,
         "database": "aiosqlite",
