@@ -504,6 +504,8 @@ def summarise(
     caught = {m.id: {n: runs[m.id][n].caught for n in names} for m in mutations}
     real_api = [m.id for m in api if caught[m.id]["real"]]
     kit_of_real = [i for i in real_api if caught[i]["kit"]]
+    share = round(len(kit_of_real) / len(real_api), 3) if real_api else None
+    totals = {n: sum(caught[m.id][n] for m in mutations) for n in names}
     return {
         "mutations": [
             {
@@ -515,14 +517,16 @@ def summarise(
             }
             for m in mutations
         ],
-        "totals": {n: sum(caught[m.id][n] for m in mutations) for n in names},
+        "totals": totals,
         "totals_without_query_logic": {n: sum(caught[m.id][n] for m in api) for n in names},
         "mutations_total": len(mutations),
         "mutations_without_query_logic": len(api),
-        "kit_share_of_real_without_query_logic": round(len(kit_of_real) / len(real_api), 3)
-        if real_api
-        else None,
+        "kit_share_of_real_without_query_logic": share,
         "real_only_without_query_logic": [i for i in real_api if not caught[i]["kit"]],
+        "goals": {
+            "kit catches >= 90% of what real catches (no query logic)": (share or 0) >= 0.9,
+            "kit catches more than spec with guards": totals["kit"] > totals["spec"],
+        },
     }
 
 
@@ -542,6 +546,8 @@ def print_table(summary: dict[str, object]) -> None:
             summary["kit_share_of_real_without_query_logic"]
         )
     )
+    for goal, met in summary["goals"].items():  # type: ignore[attr-defined]
+        print(f"goal {'met' if met else 'NOT met'}: {goal}")
 
 
 @contextmanager
