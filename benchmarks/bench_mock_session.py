@@ -37,8 +37,8 @@ RESULTS = REPO / "benchmarks" / "results" / "mock_session.json"
 QUERY = select(1)
 
 
-def import_generated_make_session(workdir: Path) -> Callable[[], Any]:
-    """Render the default project and return its ``test_utils.make_session``."""
+def import_generated(workdir: Path) -> tuple[Callable[[], Any], type[Any]]:
+    """Render the default project; return its ``test_utils.make_session`` and a mapped class."""
     sys.path.insert(0, str(REPO))
     from tests.helpers import DEFAULT, render, snapshot_template
 
@@ -46,29 +46,32 @@ def import_generated_make_session(workdir: Path) -> Callable[[], Any]:
     project = render(template, workdir / "project", DEFAULT.answers(http_client="none"))
     sys.path[:0] = [str(project / "tests"), str(project / "src")]
     from test_utils import make_session
+    from test_utils.sample_model import Note
 
-    return make_session  # type: ignore[no-any-return]
+    return make_session, Note
 
 
-async def typical_use(session: Any) -> None:
+async def typical_use(session: Any, model: type[Any]) -> None:
     """What a unit test typically does with the session (the result is not read:
-    on ``AsyncMock(spec=...)`` that would need extra setup, see PITFALLS.md)."""
-    session.add(object())
+    on ``AsyncMock(spec=...)`` that would need extra setup, see PITFALLS.md).
+    The mock session checks each argument as the real one does (a mapped
+    instance, an executable statement), so the figure includes those checks."""
+    session.add(model(slug="a"))
     await session.execute(QUERY)
     await session.commit()
 
 
-async def build_all(build: Callable[[], Any], tests: int, use: bool) -> None:
-    """``tests`` fixture setups (+ typical use); the mocks are dropped at the end."""
+async def build_all(build: Callable[[], Any], tests: int, use: type[Any] | None) -> None:
+    """``tests`` fixture setups (+ typical use with ``use``, a mapped class); dropped at the end."""
     kept = []
     for _ in range(tests):
         session = build()
-        if use:
-            await typical_use(session)
+        if use is not None:
+            await typical_use(session, use)
         kept.append(session)
 
 
-def time_round(build: Callable[[], Any], tests: int, use: bool) -> float:
+def time_round(build: Callable[[], Any], tests: int, use: type[Any] | None) -> float:
     """Seconds for ``tests`` fixture setups (+ typical use) and their teardown."""
     loop = asyncio.new_event_loop()
     try:
@@ -81,10 +84,12 @@ def time_round(build: Callable[[], Any], tests: int, use: bool) -> float:
         loop.close()
 
 
-def measure(builders: dict[str, Callable[[], Any]], tests: int, rounds: int) -> dict[str, Any]:
+def measure(
+    builders: dict[str, Callable[[], Any]], tests: int, rounds: int, model: type[Any]
+) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    for use in (False, True):
-        label = "setup_teardown_plus_typical_use" if use else "setup_teardown"
+    for use in (None, model):
+        label = "setup_teardown" if use is None else "setup_teardown_plus_typical_use"
         medians = {}
         for name, build in builders.items():
             runs = [time_round(build, tests, use) for _ in range(rounds)]
@@ -107,12 +112,12 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        make_session = import_generated_make_session(Path(tmp))
+        make_session, model = import_generated(Path(tmp))
         fast = {
             "mock_session": make_session,
             "AsyncMock(spec=AsyncSession)": lambda: AsyncMock(spec=AsyncSession),
         }
-        figures = measure(fast, args.tests, args.rounds)
+        figures = measure(fast, args.tests, args.rounds, model)
         # create_autospec is ~50x slower: fewer tests per round, same per-test figure.
         slow = {
             "AsyncMock(spec=AsyncSession)": lambda: AsyncMock(spec=AsyncSession),
@@ -120,7 +125,7 @@ def main() -> None:
                 AsyncSession, instance=True
             ),
         }
-        autospec = measure(slow, args.autospec_tests, args.rounds)
+        autospec = measure(slow, args.autospec_tests, args.rounds, model)
     for label, values in autospec.items():
         name = "create_autospec(AsyncSession, instance=True)"
         figures[label]["median_ms_per_test"][name] = values["median_ms_per_test"][name]

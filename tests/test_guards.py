@@ -50,6 +50,32 @@ FAULTS = {
         async def test_awaits() -> None:
             assert await forgotten() == 1
         """,
+    "tests/unit/test_fault_mock_await.py": """
+        from typing import Any
+
+        from sqlalchemy import select
+
+
+        async def save(session: Any) -> None:
+            session.commit()
+
+
+        async def names(session: Any) -> list[str]:
+            result = session.execute(select(1))
+            return list(result.scalars())
+
+
+        async def test_forgets_a_mock_await(mock_session: Any) -> None:
+            await save(mock_session)
+
+
+        async def test_forgets_a_mock_await_and_fails(mock_session: Any) -> None:
+            assert await names(mock_session) == []
+
+
+        def test_after_the_failed_test() -> None:
+            pass
+        """,
     "tests/unit/test_fault_cycle.py": """
         from typing import Any
 
@@ -219,6 +245,9 @@ AIOHTTP_FAULT = """
 EXPECTED = {
     "test_forgets_await": "FAILED",
     "test_awaits": "PASSED",
+    "test_forgets_a_mock_await": "FAILED",
+    "test_forgets_a_mock_await_and_fails": "ERROR",  # failed, then the leak in its teardown
+    "test_after_the_failed_test": "PASSED",
     "test_leaks_a_cycle": "ERROR",  # found by the GC in its teardown
     "test_after_the_cycle": "PASSED",
     "test_drops_a_broken_object": "FAILED",
@@ -322,6 +351,27 @@ def test_every_fault_fails_its_own_test_and_nothing_else(faulted: Faulted) -> No
 def test_unawaited_coroutine_fails(faulted: Faulted) -> None:
     _assert_outcomes(faulted, "test_forgets_await", "test_awaits")
     assert "coroutine 'forgotten' was never awaited" in faulted.output
+
+
+def test_forgotten_await_on_a_mock_names_the_method_and_the_line(faulted: Faulted) -> None:
+    _assert_outcomes(faulted, "test_forgets_a_mock_await")
+    assert (
+        "RuntimeWarning: mock_session.commit() was never awaited "
+        "(called at tests/unit/test_fault_mock_await.py:8)"
+    ) in faulted.output
+    assert "AsyncMockMixin._execute_mock_call" not in faulted.output
+
+
+def test_leak_of_a_failing_test_is_charged_to_it_not_to_the_next(faulted: Faulted) -> None:
+    """The exception of a failed test (kept by pytest until the next test) holds the
+    coroutine it leaked; the guard still reports the leak in that test's teardown."""
+    _assert_outcomes(faulted, "test_forgets_a_mock_await_and_fails", "test_after_the_failed_test")
+    teardown = faulted.output.split("ERROR at teardown of test_forgets_a_mock_await_and_fails")
+    assert len(teardown) == 2, faulted.output
+    leak = teardown[1].split("\n____")[0]
+    assert "mock_session.execute() was never awaited" in leak
+    assert "(called at tests/unit/test_fault_mock_await.py:12)" in leak
+    assert "'coroutine' object has no attribute 'scalars'" in faulted.output
 
 
 def test_coroutine_held_by_a_cycle_fails_its_own_test(faulted: Faulted) -> None:

@@ -9,6 +9,7 @@ neither: they do not end the session's transaction.
 from __future__ import annotations
 
 import gc
+import re
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,8 +51,11 @@ def _summary(session: Any) -> str:
 
 
 @contextmanager
-def assert_unawaited_coroutine() -> Iterator[None]:
+def assert_unawaited_coroutine(match: str = "was never awaited") -> Iterator[None]:
     """The block abandons a coroutine: expect Python's "was never awaited" warning.
+
+    ``match`` is a regular expression the warning must contain; a mock's
+    coroutine names the method and the call site (``test_utils.unawaited``).
 
     Garbage is collected before the block ends, so the warning is caught here
     instead of failing whichever test happens to run the collector next. Keep
@@ -65,3 +69,5 @@ def assert_unawaited_coroutine() -> Iterator[None]:
     messages = [str(warning.message) for warning in caught]
     if not any("was never awaited" in message for message in messages):
         raise AssertionError(f"no coroutine was left un-awaited in the block; warnings: {messages}")
+    if not any(re.search(match, message) for message in messages):
+        raise AssertionError(f"no warning matches {match!r}; warnings: {messages}")

@@ -2,11 +2,15 @@
 
 Every attribute has the shape of the real class (see ``mock_shapes``): coroutine
 methods return coroutines, sync methods do not, misspelled attributes raise
-``AttributeError`` and calls are checked against the real signatures. What a
-method returns has the shape of what the real one returns: ``execute`` gives a
-real empty ``Result`` (until you set a ``return_value``), ``begin()`` a
-transaction usable with ``async with``, ``engine.begin()`` the engine's
-connection, ``async with session`` the session itself.
+``AttributeError`` and calls are checked against the real signatures and
+argument rules (``call_rules``). What a method returns has the shape of what
+the real one returns, with the answers of an empty database: ``execute`` gives
+a mock ``Result`` that answers like an empty one (``all()`` -> ``[]``, ``one()``
+raises ``NoResultFound``) until configured, by ``return_value = make_result(...)``
+or by chaining (``execute.return_value.scalars.return_value.all.return_value``);
+``scalar()`` and ``get()`` give ``None``; ``begin()`` a transaction usable with
+``async with`` (the session's transaction state follows ``session_state``);
+``engine.begin()`` the engine's connection, ``async with session`` the session.
 
 Children are created on first access, from a per-class shape computed once, so
 a mock costs about as much as ``MagicMock(spec=AsyncSession)``, not the ~17 ms
@@ -18,11 +22,15 @@ from __future__ import annotations
 import functools
 from collections.abc import Generator
 from typing import Any
-from unittest.mock import AsyncMock, MagicMock, NonCallableMagicMock, NonCallableMock
+from unittest.mock import DEFAULT, AsyncMock, MagicMock, NonCallableMagicMock, NonCallableMock
 
+from sqlalchemy.engine import MappingResult, Result, ScalarResult
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
+    AsyncMappingResult,
+    AsyncResult,
+    AsyncScalarResult,
     AsyncSession,
     AsyncSessionTransaction,
     AsyncTransaction,
@@ -31,6 +39,8 @@ from sqlalchemy.ext.asyncio import (
 
 from test_utils.mock_shapes import Member, Shape, return_head, shape_of
 from test_utils.results import empty_result, handed_out
+from test_utils.session_state import SessionState, TransactionState, track
+from test_utils.unawaited import mock_coroutine
 
 _MOCKED_CLASSES: tuple[type[Any], ...] = (
     AsyncEngine,
@@ -45,7 +55,19 @@ _TRANSACTIONS = (AsyncSessionTransaction, AsyncTransaction)
 _CONTEXT_MANAGERS = frozenset(
     {"AsyncIterator", "_AsyncSessionContextManager", "AbstractAsyncContextManager"}
 )
-_DEFAULT_RETURN: Any = object()
+# Return type names -> the class a mock result of that type is specced from.
+_RESULTS: dict[str, type[Any]] = {
+    "Result": Result,
+    "CursorResult": Result,  # a mock result has no cursor: rowcount etc. are not available
+    "ScalarResult": ScalarResult,
+    "MappingResult": MappingResult,
+    "AsyncResult": AsyncResult,
+    "AsyncScalarResult": AsyncScalarResult,
+    "AsyncMappingResult": AsyncMappingResult,
+}
+# Return types that are the result itself at runtime: ``tuples()`` returns ``self``
+# (``TupleResult`` only exists for type checkers).
+_SELF = frozenset({"Self", "TupleResult", "AsyncTupleResult"})
 
 
 def make_session(session_class: type[AsyncSession] = AsyncSession) -> Any:
@@ -58,7 +80,9 @@ def make_session(session_class: type[AsyncSession] = AsyncSession) -> Any:
             f"make_session() takes an AsyncSession class, not {session_class!r}; "
             "to make execute() return rows, set execute.return_value = make_result(...)"
         )
-    return spec_mock(session_class, name="mock_session")
+    session = spec_mock(session_class, name="mock_session")
+    track(session, SessionState())
+    return session
 
 
 def make_connection() -> Any:
@@ -97,7 +121,11 @@ def spec_mock(cls: type[Any], name: str, links: dict[str, Any] | None = None) ->
     ``links={"AsyncConnection": conn}`` makes every method whose real return
     type is ``AsyncConnection`` return ``conn``.
     """
-    mock = _mock_class(cls)(spec=cls, name=name)
+    mock_class = _mock_class(cls)
+    # spec= the attribute names, computed once per class: with spec=cls, unittest.mock
+    # re-reads every attribute of the class for each new mock (most of a mock's cost).
+    mock = mock_class(spec=mock_class._testkit_names, name=name)
+    mock.__dict__["_spec_class"] = cls  # isinstance(mock, cls) holds
     mock.__dict__["_testkit_links"] = links or {}
     mock.__dict__["_testkit_name"] = name
     return mock
@@ -111,7 +139,7 @@ class _SpecMock(NonCallableMock):
     def _get_child_mock(self, /, **kw: Any) -> Any:
         name = kw.get("_new_name", "")
         if name == "__aenter__":
-            return AsyncMock(return_value=self, **kw)
+            return AsyncMock(return_value=self, side_effect=_entering(self), **kw)
         if name == "__aexit__":
             return AsyncMock(side_effect=_exit_action(self), **kw)
         member = self._testkit_shape.call if name == "()" else None
@@ -124,6 +152,8 @@ class _SpecMock(NonCallableMock):
             return NonCallableMagicMock(**kw)
         child = _method_class(member)(**kw)
         child.__dict__["_testkit_owner"] = self
+        if "_testkit_empty" in self.__dict__ and not _returns_result(member):
+            child.side_effect = _empty_answer(child, member)
         return child
 
 
@@ -134,7 +164,10 @@ class _Method(NonCallableMock):
 
     def _mock_check_sig(self, /, *args: Any, **kwargs: Any) -> None:
         # Called by unittest.mock before every call is recorded.
-        self._testkit_member.check_call(args, kwargs)
+        bound = self._testkit_member.check_call(args, kwargs)
+        state = self.__dict__.get("_testkit_owner", self).__dict__.get("_testkit_state")
+        if state is not None:
+            state.called(self._testkit_member.name, bound)
 
     def _get_child_mock(self, /, **kw: Any) -> Any:
         if kw.get("_new_name") == "()":
@@ -143,10 +176,9 @@ class _Method(NonCallableMock):
 
     def _get_return_value(self) -> Any:
         value = NonCallableMock.return_value.fget(self)
-        type_name = return_head(self._testkit_member.returns)[0]
-        if value is _DEFAULT_RETURN:
-            return empty_result(type_name)
-        return handed_out(value, type_name)
+        if isinstance(value, _Live):
+            return value.read()
+        return handed_out(value, return_head(self._testkit_member.returns)[0])
 
     def _set_return_value(self, value: Any) -> None:
         NonCallableMock.return_value.fset(self, value)
@@ -171,7 +203,11 @@ def _mock_class(cls: type[Any]) -> type[Any]:
 
 
 def _build_mock_class(shape: Shape) -> type[Any]:
-    namespace: dict[str, Any] = {"_testkit_shape": shape, "__module__": __name__}
+    namespace: dict[str, Any] = {
+        "_testkit_shape": shape,
+        "_testkit_names": dir(shape.cls),
+        "__module__": __name__,
+    }
     if shape.awaitable:
         namespace["__await__"] = _awaited
     if shape.call is not None:
@@ -184,8 +220,82 @@ def _build_mock_class(shape: Shape) -> type[Any]:
 @functools.cache
 def _method_class(member: Member) -> type[Any]:
     base = AsyncMock if member.kind == "async" else MagicMock
-    namespace = {"_testkit_member": member, "__module__": __name__}
+    namespace: dict[str, Any] = {"_testkit_member": member, "__module__": __name__}
+    if member.kind == "async":
+        namespace["_execute_mock_call"] = _named_coroutine
     return type(f"Mock{member.owner}_{member.name}", (_Method, base), namespace)
+
+
+def _named_coroutine(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """A coroutine method's call: a coroutine that names itself if never awaited."""
+    return mock_coroutine(self, args, kwargs)
+
+
+class _Live:
+    """A default return value read from the mock's state at each call."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Any) -> None:
+        self.read = read
+
+
+def _returns_result(member: Member) -> bool:
+    head = return_head(member.returns)[0]
+    return head in _RESULTS or head in _SELF or head == member.owner
+
+
+def _result_mock(type_name: str, name: str) -> Any:
+    """A mock result that answers like an empty one until configured (chain idiom)."""
+    mock = spec_mock(_RESULTS[type_name], name=name)
+    mock.__dict__["_testkit_empty"] = type_name
+    return mock
+
+
+def _empty_answer(method: Any, member: Member) -> Any:
+    """Unless ``method`` is configured, answer as the same method of an empty real result."""
+    type_name = method.__dict__["_testkit_owner"].__dict__["_testkit_empty"]
+
+    def configured() -> bool:
+        return method.__dict__["_mock_return_value"] is not DEFAULT
+
+    if member.kind == "async":
+
+        async def answer_async(*args: Any, **kwargs: Any) -> Any:
+            if configured():
+                return DEFAULT
+            return await getattr(empty_result(type_name), member.name)(*args, **kwargs)
+
+        return answer_async
+
+    def answer(*args: Any, **kwargs: Any) -> Any:
+        if configured():
+            return DEFAULT
+        return getattr(empty_result(type_name), member.name)(*args, **kwargs)
+
+    return answer
+
+
+def _beginning(state: SessionState) -> Any:
+    """``__aenter__`` side effect of ``factory.begin()``: the session begins."""
+
+    def enter(*_args: Any) -> Any:
+        state.begin()
+        return DEFAULT
+
+    return enter
+
+
+def _entering(mock: Any) -> Any:
+    """``__aenter__`` side effect: a transaction checks and updates its session's state."""
+
+    def enter(*_args: Any) -> Any:
+        state = mock.__dict__.get("_testkit_state")
+        if state is not None:
+            state.called("__aenter__", None)
+        return DEFAULT
+
+    return enter
 
 
 def _return_value(owner: Any, member: Member) -> Any:
@@ -194,19 +304,26 @@ def _return_value(owner: Any, member: Member) -> Any:
     if member.kind == "async_context" or head in _CONTEXT_MANAGERS:
         return _context_manager(owner, member, inner)
     links: dict[str, Any] = owner.__dict__.get("_testkit_links", {})
+    state = owner.__dict__.get("_testkit_state")
+    name = f"{owner.__dict__['_testkit_name']}.{member.name}()"
     if head in links:
         return links[head]
-    if head == "None":
+    if head == "None" or member.name == "scalar":  # what an empty database answers
         return None
+    if member.name == "in_transaction" and isinstance(state, SessionState):
+        return _Live(lambda: state.active)
     if head == "bool":
         return False
-    if empty_result(head) is not None:
-        return _DEFAULT_RETURN  # a fresh empty result per call, see _Method
-    if head in {"Self", member.owner}:
+    if head in _RESULTS:
+        return _result_mock(head, name)
+    if head in _SELF or head == member.owner:
         return owner
     for cls in _MOCKED_CLASSES:
         if head == cls.__name__:
-            return spec_mock(cls, name=f"{owner.__dict__['_testkit_name']}.{member.name}()")
+            mock = spec_mock(cls, name=name)
+            if isinstance(state, SessionState) and member.name in {"begin", "begin_nested"}:
+                track(mock, TransactionState(state, nested=member.name == "begin_nested"))
+            return mock
     return MagicMock()
 
 
@@ -221,6 +338,9 @@ def _context_manager(owner: Any, member: Member, yields: str) -> Any:
     enter.__dict__["_testkit_owner"] = owner
     manager.__aenter__ = enter
     target = enter.return_value if member.name == "begin" else None
+    state = getattr(target, "__dict__", {}).get("_testkit_state")
+    if isinstance(state, SessionState):  # factory.begin() begins the session's transaction
+        enter.side_effect = _beginning(state)
     manager.__aexit__ = AsyncMock(side_effect=_on_exit(commit=target, close=target))
     return manager
 

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from test_utils.call_rules import Rule, rules_for
+
 Kind = Literal["async", "sync", "async_context", "attribute"]
 
 # Dunders that SQLAlchemy classes implement and code under test uses.
@@ -31,15 +33,21 @@ class Member:
     kind: Kind
     signature: inspect.Signature | None = None
     returns: str = ""
+    rules: tuple[Rule, ...] = ()
 
-    def check_call(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        """Raise ``TypeError`` where calling the real method with these arguments would."""
+    def check_call(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> inspect.BoundArguments | None:
+        """Raise (or warn) where calling the real method with these arguments would."""
         if self.signature is None:
-            return
+            return None
         try:
-            self.signature.bind(*args, **kwargs)
+            bound = self.signature.bind(*args, **kwargs)
         except TypeError as exc:
             raise TypeError(f"{self.owner}.{self.name}(): {exc}") from None
+        for rule in self.rules:
+            rule(bound)
+        return bound
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,9 @@ def _member(cls: type[Any], name: str) -> Member:
         func, bound = raw, True
     else:
         return Member(cls.__name__, name, "attribute")
-    return Member(cls.__name__, name, _kind(func), _signature(func, bound), _returns(func))
+    signature = _signature(func, bound)
+    rules = () if signature is None else rules_for(cls, name, func, signature)
+    return Member(cls.__name__, name, _kind(func), signature, _returns(func), rules)
 
 
 def _kind(func: Any) -> Kind:

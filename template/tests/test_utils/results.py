@@ -5,6 +5,10 @@
 ``unique()`` and the ``NoResultFound`` / ``MultipleResultsFound`` errors behave
 exactly as they do on a result from a database.
 
+Their methods are real methods, not mocks: chaining ``return_value`` onto one
+(``make_result().scalars.return_value``) fails with an ``AttributeError`` that
+says what to do instead. (Chaining works on an *unconfigured* ``execute``.)
+
 A real result can be read once. A database runs the query again on every
 ``execute``; the mocks do the same: a result built here and set as a
 ``return_value`` is handed out as a fresh copy on every call. Results queued
@@ -13,15 +17,24 @@ with ``queue_results`` (or ``side_effect=[...]``) are handed out once each.
 
 from __future__ import annotations
 
+import inspect
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Result
 from sqlalchemy.engine.result import IteratorResult, SimpleResultMetaData
 from sqlalchemy.ext.asyncio import AsyncResult
 
 _NOTHING: Any = object()
+_NOT_A_MOCK = (
+    "{method} of a result built by make_result() is a real method, not a mock: it has no "
+    "{attribute!r}. Put the data into make_result() (make_result(scalars=[...]), "
+    "make_result([(1, 'a')]), make_result(scalar=...)) and set it as the return_value of "
+    "the session method; or leave that method unconfigured and chain on it, as in "
+    "mock_session.execute.return_value.scalars.return_value.all.return_value = [...]"
+)
+_C = TypeVar("_C", bound=type[Any])
 # Result built here -> how to build an unread copy of it.
 _RECIPES: weakref.WeakKeyDictionary[Any, Callable[[], Any]] = weakref.WeakKeyDictionary()
 
@@ -112,14 +125,67 @@ def handed_out(value: Any, type_name: str) -> Any:
     return value
 
 
+class _RealMethod:
+    """A bound method of a built result that explains itself when used as a mock."""
+
+    __slots__ = ("_bound",)
+
+    def __init__(self, bound: Any) -> None:
+        object.__setattr__(self, "_bound", bound)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._bound(*args, **kwargs)
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            return getattr(self._bound, attribute)
+        raise self._not_a_mock(attribute)
+
+    def __setattr__(self, attribute: str, value: Any) -> None:
+        raise self._not_a_mock(attribute)
+
+    def _not_a_mock(self, attribute: str) -> AttributeError:
+        kind = "AsyncResult" if isinstance(self._bound.__self__, AsyncResult) else "Result"
+        method = f"{kind}.{self._bound.__name__}()"
+        return AttributeError(_NOT_A_MOCK.format(method=method, attribute=attribute))
+
+
+class _Guarded:
+    """Descriptor: the method of ``func`` bound as a ``_RealMethod``."""
+
+    def __init__(self, func: Any) -> None:
+        self._func = func
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        return self._func if instance is None else _RealMethod(self._func.__get__(instance, owner))
+
+
+def _guarded(cls: _C) -> _C:
+    """``cls`` with every public method guarded (see ``_RealMethod``)."""
+    for name in dir(cls):
+        if not name.startswith("_") and inspect.isfunction(inspect.getattr_static(cls, name)):
+            setattr(cls, name, _Guarded(getattr(cls, name)))
+    return cls
+
+
+@_guarded
+class _Built(IteratorResult[Any]):
+    """The ``Result`` class of ``make_result``: an ``IteratorResult`` whose methods say
+    what to do when a test chains ``return_value`` onto them."""
+
+
+@_guarded
+class _Stream(AsyncResult[Any]):
+    """The ``AsyncResult`` class of ``make_stream_result``.
+
+    Also weakly referenceable, unlike its base class (which has ``__slots__``).
+    """
+
+
 def _iterator_result(keys: list[str], data: list[tuple[Any, ...]]) -> Result[Any]:
-    result: Result[Any] = IteratorResult(SimpleResultMetaData(keys), iter(data))
+    result: Result[Any] = _Built(SimpleResultMetaData(keys), iter(data))
     _RECIPES[result] = lambda: _iterator_result(keys, data)
     return result
-
-
-class _Stream(AsyncResult[Any]):
-    """An ``AsyncResult`` that can be weakly referenced (the base class has ``__slots__``)."""
 
 
 def _stream_of(build: Callable[[], Result[Any]]) -> AsyncResult[Any]:
@@ -157,9 +223,9 @@ _EMPTY: dict[str, Callable[[], Any]] = {
     "CursorResult": make_result,
     "ScalarResult": lambda: make_result().scalars(),
     "MappingResult": lambda: make_result().mappings(),
-    "TupleResult": lambda: make_result().tuples(),
+    "TupleResult": make_result,  # tuples() returns the result itself (and is deprecated in 2.1)
     "AsyncResult": make_stream_result,
     "AsyncScalarResult": lambda: make_stream_result().scalars(),
     "AsyncMappingResult": lambda: make_stream_result().mappings(),
-    "AsyncTupleResult": lambda: make_stream_result().tuples(),
+    "AsyncTupleResult": make_stream_result,
 }

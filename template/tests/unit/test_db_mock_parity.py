@@ -10,15 +10,26 @@ from __future__ import annotations
 
 import inspect
 import sys
+import warnings
 from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from sqlalchemy import String, select
-from sqlalchemy.engine import Result, Row
-from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+from sqlalchemy.engine import MappingResult, Result, Row, ScalarResult
+from sqlalchemy.exc import (
+    ArgumentError,
+    InvalidRequestError,
+    MultipleResultsFound,
+    NoInspectionAvailable,
+    NoResultFound,
+    ObjectNotExecutableError,
+    SADeprecationWarning,
+)
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncResult,
@@ -28,6 +39,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from test_utils import make_engine, make_result, make_session_factory, make_stream_result
 from test_utils.assertions import assert_unawaited_coroutine
@@ -46,6 +58,11 @@ class Item(_Base):
 
 SELECT_ITEMS = select(Item).order_by(Item.id)
 SELECT_NAMES = select(Item.id, Item.name).order_by(Item.id)
+NO_ROWS = select(Item).where(Item.id == -1)
+UNMAPPED = "Class 'builtins.object' is not mapped"
+ALREADY_BEGUN = "A transaction is already begun on this Session"
+# SQLAlchemy 2.1 deprecated Session.flush(objects); 2.0 accepts it silently.
+FLUSH_OBJECTS_DEPRECATED = tuple(map(int, sqlalchemy.__version__.split(".")[:2])) >= (2, 1)
 ON_COROUTINE = "'coroutine' object has no attribute"
 # `async with` on something that is not an async context manager raises TypeError
 # since Python 3.11, and AttributeError('__aenter__') on 3.10: the same on both sides.
@@ -277,3 +294,147 @@ async def test_streamed_results_need_await_scalars_do_not(side: Side) -> None:
         assert inspect.iscoroutine(pending)
         await pending
         assert not inspect.iscoroutine(stream.unique())
+
+
+# ---- the chain idiom of existing suites, and what an empty table answers ----
+
+
+async def test_chained_return_values_configure_unconfigured_results(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.execute.return_value.scalars.return_value.all, [1, 2])
+        side.returns(lambda: session.scalars.return_value.first, 1)
+        ids = select(Item.id).order_by(Item.id)
+        assert (await session.execute(ids)).scalars().all() == [1, 2]
+        assert (await session.scalars(ids)).first() == 1
+        side.returns(lambda: session.execute.return_value.scalar_one_or_none, None)
+        assert (await session.execute(NO_ROWS)).scalar_one_or_none() is None
+
+
+async def test_unconfigured_results_answer_like_an_empty_table(side: Side) -> None:
+    async with side.factory() as session:
+        result = await session.execute(NO_ROWS)
+        assert isinstance(result, Result)
+        assert not inspect.iscoroutine(result.all())
+        assert (await session.execute(NO_ROWS)).first() is None
+        with pytest.raises(NoResultFound):
+            (await session.execute(NO_ROWS)).one()
+        scalars = (await session.execute(NO_ROWS)).scalars()
+        assert isinstance(scalars, ScalarResult)
+        assert scalars.all() == []
+        mappings = (await session.execute(NO_ROWS)).mappings()
+        assert isinstance(mappings, MappingResult)
+        assert mappings.all() == []
+        assert (await session.execute(NO_ROWS)).unique().scalars().all() == []
+        assert (await session.scalars(NO_ROWS)).all() == []
+        assert await (await session.stream(NO_ROWS)).all() == []
+
+
+async def test_scalar_and_get_on_an_empty_table_are_none(side: Side) -> None:
+    async with side.factory() as session:
+        assert await session.scalar(select(Item.id).where(Item.id == -1)) is None
+        assert await session.get(Item, -1) is None
+        found = "found" if await session.scalar(select(Item.id).where(Item.id == -1)) else "none"
+        assert found == "none"
+
+
+# ---- what the real session rejects before any SQL runs ----
+
+
+async def test_a_raw_sql_string_is_refused(side: Side) -> None:
+    raw = r"Textual SQL expression 'SELECT 1' should be explicitly declared as text\('SELECT 1'\)"
+    async with side.factory() as session:
+        for method in (session.execute, session.scalar, session.scalars, session.stream):
+            with pytest.raises(ArgumentError, match=raw):
+                await method("SELECT 1")
+    async with side.engine.connect() as conn:
+        with pytest.raises(ObjectNotExecutableError, match="Not an executable object: 'SELECT 1'"):
+            await conn.execute("SELECT 1")
+
+
+async def test_a_stray_keyword_is_refused(side: Side) -> None:
+    async with side.factory() as session:
+        for method in (session.execute, session.scalars, session.scalar, session.stream):
+            with pytest.raises(TypeError, match="unexpected keyword argument 'item_id'"):
+                await method(SELECT_ITEMS, item_id=1)
+
+
+async def test_unmapped_instances_are_refused(side: Side) -> None:
+    async with side.factory() as session:
+        with pytest.raises(UnmappedInstanceError, match=UNMAPPED):
+            session.add(object())
+        with pytest.raises(UnmappedInstanceError, match=UNMAPPED):
+            session.add_all([object()])
+        with pytest.raises(TypeError, match="'Item' object is not iterable"):
+            session.add_all(Item(id=4, name="d"))
+        for method in (session.delete, session.merge, session.refresh):
+            with pytest.raises(UnmappedInstanceError, match=UNMAPPED):
+                await method(object())
+        for sync_method in (session.expire, session.expunge):
+            with pytest.raises(UnmappedInstanceError, match=UNMAPPED):
+                sync_method(object())
+
+
+async def test_get_needs_a_mapped_class(side: Side) -> None:
+    async with side.factory() as session:
+        with pytest.raises(NoInspectionAvailable, match="No inspection system is available"):
+            await session.get(object, 1)
+
+
+def _flush_objects_warning() -> AbstractContextManager[object]:
+    if FLUSH_OBJECTS_DEPRECATED:
+        return pytest.warns(
+            SADeprecationWarning, match="The `objects` parameter of `Session.flush`"
+        )
+    return warnings.catch_warnings()
+
+
+async def test_flush_with_objects_warns_as_the_installed_sqlalchemy_does(side: Side) -> None:
+    async with side.factory() as session:
+        item = Item(id=5, name="e")
+        session.add(item)
+        with _flush_objects_warning():
+            await session.flush([item])
+        await session.rollback()
+
+
+# ---- transaction state ----
+
+
+async def test_a_session_begins_by_itself_on_first_use(side: Side) -> None:
+    async with side.factory() as session:
+        assert session.in_transaction() is False
+        await session.execute(SELECT_ITEMS)
+        assert session.in_transaction() is True
+        await session.rollback()
+        assert session.in_transaction() is False
+        session.add(Item(id=9, name="i"))
+        assert session.in_transaction() is True
+
+
+async def test_begin_inside_an_active_transaction_is_refused(side: Side) -> None:
+    async with side.factory() as session:
+        await session.execute(SELECT_ITEMS)
+        with pytest.raises(InvalidRequestError, match=ALREADY_BEGUN):
+            async with session.begin():
+                pass
+        await session.commit()
+        async with session.begin():  # the commit ended the transaction
+            await session.execute(SELECT_ITEMS)
+        assert session.in_transaction() is False
+    async with side.factory.begin() as session:
+        with pytest.raises(InvalidRequestError, match=ALREADY_BEGUN):
+            await session.begin()
+
+
+async def test_begin_nested_works_inside_an_autobegun_transaction(side: Side) -> None:
+    async with side.factory() as session:
+        await session.execute(SELECT_ITEMS)
+        async with session.begin_nested():
+            session.add(Item(id=10, name="j"))
+        assert session.in_transaction() is True
+        await session.rollback()
+        async with session.begin_nested():  # with no transaction: begins one, then a savepoint
+            pass
+        assert session.in_transaction() is True
+        await session.close()
+        assert session.in_transaction() is False

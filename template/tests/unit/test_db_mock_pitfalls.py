@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from test_utils import make_result, make_session
 from test_utils.assertions import assert_unawaited_coroutine
+from test_utils.sample_model import Note
 
 QUERY = select(1)
 # `async with` on something that is not an async context manager raises TypeError
@@ -28,6 +29,7 @@ NOT_A_CONTEXT_MANAGER = (
 )
 NOT_A_CONTEXT_MANAGER_ERROR = TypeError if sys.version_info >= (3, 11) else AttributeError
 NO_ALL = "'coroutine' object has no attribute 'all'"
+NEVER_AWAITED_HERE = r"was never awaited \(called at .*test_db_mock_pitfalls\.py:\d+\)$"
 
 
 async def test_async_with_engine_begin_needs_no_setup(mock_engine: Any) -> None:
@@ -67,20 +69,21 @@ async def test_awaiting_a_sync_method_fails_at_that_line(mock_session: Any) -> N
     await AsyncMock().add(object())  # no error: the naive mock hides the bug
 
     with pytest.raises(TypeError, match="object NoneType can't be used in 'await' expression"):
-        await mock_session.add(object())
+        await mock_session.add(Note(slug="a"))
 
 
 async def test_forgotten_await_fails_the_test(mock_session: Any) -> None:
-    """``coroutine ... was never awaited``: a forgotten await on the mock warns as on the real
-    session, and ``filterwarnings = error`` makes that a failure; a sync method called
-    without await (fine on the real session) creates no coroutine at all."""
+    """``coroutine 'AsyncMockMixin._execute_mock_call' was never awaited``: the naive mock
+    names neither the method nor the caller. A forgotten await on the fixture warns as on
+    the real session, naming both, and ``filterwarnings = error`` makes that a failure; a
+    sync method called without await (fine on the real session) creates no coroutine."""
     naive = AsyncMock()
     with assert_unawaited_coroutine():
         naive.add(object())  # correct code, yet a coroutine nobody awaits
 
-    with assert_unawaited_coroutine():
+    with assert_unawaited_coroutine(rf"^mock_session\.commit\(\) {NEVER_AWAITED_HERE}"):
         mock_session.commit()
-    assert mock_session.add(object()) is None
+    assert mock_session.add(Note(slug="a")) is None
     assert mock_session.commit.await_count == 0  # a forgotten await is not a commit
 
 

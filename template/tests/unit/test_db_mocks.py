@@ -13,17 +13,21 @@ from unittest.mock import AsyncMock, NonCallableMock
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import MappingResult, Result, ScalarResult
+from sqlalchemy.engine import MappingResult, Result, ScalarResult, TupleResult
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
+    AsyncMappingResult,
     AsyncResult,
     AsyncScalarResult,
     AsyncSession,
     AsyncSessionTransaction,
     AsyncTransaction,
+    AsyncTupleResult,
     async_sessionmaker,
 )
+from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from test_utils import (
     assert_committed_once,
@@ -33,8 +37,10 @@ from test_utils import (
     make_engine,
     make_result,
     make_session_factory,
+    make_stream_result,
 )
 from test_utils.db_mocks import make_session, spec_mock
+from test_utils.sample_model import Note
 
 QUERY = select(1)
 REAL_CLASSES = [AsyncEngine, AsyncConnection, AsyncSession, AsyncSessionTransaction]
@@ -45,7 +51,13 @@ RESULT_TYPES: dict[str, type[Any]] = {
     "MappingResult": MappingResult,
     "AsyncResult": AsyncResult,
     "AsyncScalarResult": AsyncScalarResult,
+    "AsyncMappingResult": AsyncMappingResult,
+    "TupleResult": TupleResult,
+    "AsyncTupleResult": AsyncTupleResult,
 }
+# SQLAlchemy 2.0's AsyncResult.freeze() leaves a coroutine un-awaited (its FrozenResult
+# calls the async fetchall()); the mock delegates to it, so it is not compared there.
+LEAKS_IN_SQLALCHEMY_2_0 = {("AsyncResult", "freeze"), ("AsyncMappingResult", "freeze")}
 
 
 def _public_methods(cls: type[Any]) -> list[tuple[str, Any]]:
@@ -83,7 +95,7 @@ def test_properties_are_attributes_not_methods(cls: type[Any]) -> None:
 
 
 @pytest.mark.parametrize("cls", [AsyncConnection, AsyncSession], ids=lambda cls: cls.__name__)
-async def test_methods_returning_results_return_real_results(cls: type[Any]) -> None:
+async def test_methods_returning_results_return_results_of_the_real_type(cls: type[Any]) -> None:
     mock = spec_mock(cls, name="m")
     checked = []
     for name, func in _public_methods(cls):
@@ -96,6 +108,84 @@ async def test_methods_returning_results_return_real_results(cls: type[Any]) -> 
         assert isinstance(returned, RESULT_TYPES[head]), f"{cls.__name__}.{name}"
         checked.append(name)
     assert {"execute", "scalars"} <= set(checked)
+
+
+def _unconfigured_results() -> dict[str, Any]:
+    """Mock results as an unconfigured session hands them out, by real class name."""
+    session = make_session()
+    executed = session.execute.return_value
+    streamed = session.stream.return_value
+    return {
+        "Result": executed,
+        "ScalarResult": executed.scalars.return_value,
+        "MappingResult": executed.mappings.return_value,
+        "AsyncResult": streamed,
+        "AsyncScalarResult": streamed.scalars.return_value,
+        "AsyncMappingResult": streamed.mappings.return_value,
+    }
+
+
+def _empty_real(name: str) -> Any:
+    real: Any = make_stream_result() if name.startswith("Async") else make_result()
+    kind = name.removeprefix("Async")
+    return {"Result": real, "ScalarResult": real.scalars(), "MappingResult": real.mappings()}[kind]
+
+
+def _arguments(func: Any) -> list[int]:
+    """A valid value (column 0) for each required positional parameter and ``*args``."""
+    parameters = list(inspect.signature(func).parameters.values())[1:]
+    needed = {inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.VAR_POSITIONAL}
+    return [0 for p in parameters if p.default is p.empty and p.kind in needed]
+
+
+async def _outcome(call: Any) -> tuple[str, Any]:
+    """("value", what ``call()`` gives, awaited if needed) or ("raises", the exception type)."""
+    try:
+        value = call()
+        if inspect.isawaitable(value):
+            value = await value
+    except Exception as exc:  # the type is the outcome compared
+        return "raises", type(exc)
+    return "value", value
+
+
+RESULT_NAMES = list(_unconfigured_results())
+
+
+@pytest.mark.parametrize("name", RESULT_NAMES)
+async def test_unconfigured_result_methods_answer_as_an_empty_real_result(name: str) -> None:
+    """Every public method: the same value (or exception type) as an empty real result;
+    methods returning results return results of the real type that are empty too."""
+    mock = _unconfigured_results()[name]
+    checked = []
+    for method, func in _public_methods(RESULT_TYPES[name]):
+        if (name, method) in LEAKS_IN_SQLALCHEMY_2_0:
+            continue
+        args = _arguments(func)
+        real = await _outcome(lambda: getattr(_empty_real(name), method)(*args))  # noqa: B023
+        got = await _outcome(lambda: getattr(mock, method)(*args))  # noqa: B023
+        if real[0] == "value" and isinstance(real[1], tuple(RESULT_TYPES.values())):
+            assert any(isinstance(got[1], cls) for cls in RESULT_TYPES.values()), method
+            assert (await _outcome(got[1].all)) == ("value", []), f"{name}.{method}().all()"
+        elif real[0] == "value" and not isinstance(real[1], (list, type(None), tuple)):
+            assert type(got[1]) is type(real[1]), f"{name}.{method}: {got} != {real}"
+        else:
+            assert got == real, f"{name}.{method}"
+        checked.append(method)
+    assert {"all", "first"} <= set(checked)
+
+
+@pytest.mark.parametrize("name", RESULT_NAMES)
+@pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SADeprecationWarning")  # tuples() in 2.1
+async def test_every_unconfigured_result_method_takes_a_chained_return_value(name: str) -> None:
+    mock = _unconfigured_results()[name]
+    for method, func in _public_methods(RESULT_TYPES[name]):
+        marker = object()
+        getattr(mock, method).return_value = marker
+        assert (await _outcome(lambda: getattr(mock, method)(*_arguments(func)))) == (  # noqa: B023
+            "value",
+            marker,
+        ), f"{name}.{method}"
 
 
 async def test_each_call_gets_a_fresh_copy_of_a_configured_result() -> None:
@@ -153,7 +243,7 @@ async def test_factory_yields_its_session_and_begin_commits() -> None:
 
 async def test_assert_called_with_uses_the_recorded_arguments() -> None:
     session = make_session()
-    item = object()
+    item = Note(slug="a")
     session.add(item)
     await session.execute(QUERY, {"id": 1})
 
@@ -174,6 +264,10 @@ async def test_a_session_subclass_gets_its_extra_methods_mocked() -> None:
     assert isinstance(await session.exec(QUERY), ScalarResult)
     with pytest.raises(TypeError, match="statement"):
         session.exec()
+    with pytest.raises(ArgumentError, match="Textual SQL expression"):
+        await session.exec("SELECT 1")
+    with pytest.raises(UnmappedInstanceError):
+        session.add(object())
     with pytest.raises(AttributeError):
         session.exec_all  # noqa: B018
     assert isinstance(session, ExecSession)
@@ -202,7 +296,7 @@ async def test_assertion_messages_say_what_happened() -> None:
 
 async def _add_then_fail(factory: Any) -> None:
     async with factory.begin() as session:
-        session.add(object())
+        session.add(Note(slug="a"))
         raise ValueError("boom")
 
 
@@ -219,7 +313,7 @@ async def test_factory_begin_rolls_back_on_error() -> None:
 async def test_a_commit_inside_session_begin_counts_once() -> None:
     session = make_session()
     async with session.begin():
-        session.add(object())
+        session.add(Note(slug="a"))
 
     assert_committed_once(session)
     with pytest.raises(AssertionError, match="expected a rollback"):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, MultipleResultsFound, NoResultFound, ResourceClosedError
@@ -99,3 +101,17 @@ async def test_stream_result_raises_like_the_real_one() -> None:
         await make_stream_result([(1,), (2,)]).one()
     assert await make_stream_result(scalars=[]).scalar_one_or_none() is None
     assert [row async for row in make_stream_result(scalars=[1, 2]).scalars()] == [1, 2]
+
+
+async def test_chaining_on_a_built_result_says_what_to_do() -> None:
+    session = make_session()
+    session.execute.return_value = make_result(scalars=[1])
+    stream: Any = make_stream_result()
+
+    with pytest.raises(
+        AttributeError, match=r"Result\.scalars\(\) of a result built by make_result"
+    ):
+        session.execute.return_value.scalars.return_value.all.return_value = [2]
+    with pytest.raises(AttributeError, match=r"make_result\(scalars=\[\.\.\.\]\)"):
+        stream.all.side_effect = RuntimeError
+    assert (await session.execute(select(1))).scalars().all() == [1]
