@@ -28,8 +28,11 @@ ALWAYS = {
     "tests/test_utils/results.py",
     "tests/test_utils/database.py",
     "tests/test_utils/db_fixtures.py",
+    "tests/test_utils/query_count.py",
     "tests/integration/test_database.py",
     "tests/integration/test_isolation.py",
+    "tests/integration/test_lazy_loads.py",
+    "tests/integration/test_query_count.py",
     "tests/contract/test_repository_contract.py",
 }
 EXAMPLES_ONLY = {
