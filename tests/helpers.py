@@ -42,6 +42,7 @@ def drivers_on(server: str) -> tuple[str, ...]:
 
 
 EMBEDDED = drivers_on("none")[0]
+EMBEDDED_SCHEME = DRIVER_TABLE[EMBEDDED]["scheme"]
 SERVER_DRIVERS = tuple(d for d in DRIVERS if d not in drivers_on("none"))
 # The local servers the integration self-tests use: the generated defaults'.
 SERVER_URLS = {

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DEFAULT, Combo, check, combo_params, suite_env
+from tests.helpers import DEFAULT, EMBEDDED, Combo, check, combo_params, suite_env
 
-BARE = Combo("aiosqlite", "none", False)
+BARE = Combo(EMBEDDED, "none", False)
 MOCK_TEST_FILES = [
     "tests/unit/test_db_mock_parity.py",
     "tests/unit/test_db_mock_pitfalls.py",

@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.helpers import Combo, check, find_python, make_venv, render, run, suite_env
+from tests.helpers import (
+    DRIVERS,
+    HTTP_CLIENTS,
+    Combo,
+    check,
+    find_python,
+    make_venv,
+    render,
+    run,
+    suite_env,
+)
 
 OLDEST_PYTHON = "3.10"
 
@@ -37,12 +47,8 @@ def lowest_pins(pyproject: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "combo",
-    [
-        Combo("aiosqlite", "aiohttp", True),
-        Combo("asyncpg", "httpx", True),
-        Combo("psycopg", "none", False),
-        Combo("aiomysql", "aiohttp", False),
-    ],
+    # every driver once, the clients and the examples answer varied across them
+    [Combo(d, HTTP_CLIENTS[i % 3], i % 2 == 0) for i, d in enumerate(DRIVERS)],
     ids=lambda c: c.id,
 )
 def test_generated_suite_passes_on_the_lowest_declared_versions(

@@ -12,6 +12,7 @@ from tests.helpers import (
     BIN,
     DEFAULT,
     HTTP_CLIENTS,
+    SERVER_DRIVERS,
     TEMPLATE_ROOT,
     Combo,
     check,
@@ -37,7 +38,9 @@ def test_ruff_and_mypy_strict_pass(
 
 
 @pytest.mark.parametrize("python_version", PYTHON_VERSIONS)
-@pytest.mark.parametrize("combo", [DEFAULT, Combo("asyncpg", "httpx", False)], ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "combo", [DEFAULT, Combo(SERVER_DRIVERS[0], "httpx", False)], ids=lambda c: c.id
+)
 def test_every_minimum_python_version_lints_and_type_checks(
     combo: Combo, python_version: str, template_repo: Path, tmp_path: Path, mypy_cache: Path
 ) -> None:
