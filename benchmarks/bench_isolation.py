@@ -1,8 +1,8 @@
 """Isolation cost: rolled-back savepoint per test vs create/drop schema per test.
 
-For each driver (aiosqlite, asyncpg, psycopg, aiomysql) against the local
-servers, on a schema of 20 tables, one "test" is: get a clean database, insert a
-row and commit it, clean up. Two ways to be clean:
+For each driver of copier.yml (embedded, or against its local server), on a
+schema of 20 tables, one "test" is: get a clean database, insert a row and
+commit it, clean up. Two ways to be clean:
 
 - savepoint: the generated ``db_session`` pattern (connection, outer
   transaction, ``AsyncSession`` with ``join_transaction_mode="create_savepoint"``,
@@ -40,14 +40,12 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers import DRIVER_TABLE, DRIVERS, SERVER_URLS  # noqa: E402
+
 RESULTS = ROOT / "benchmarks" / "results" / "isolation.json"
 TABLES = 20
-SERVER_URLS = {
-    "asyncpg": "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}",
-    "psycopg": "postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-    "aiomysql": "mysql+aiomysql://root@127.0.0.1:3306/{name}",
-}
-DRIVERS = ("aiosqlite", *SERVER_URLS)
 
 
 def build_schema() -> tuple[MetaData, Table]:
@@ -134,8 +132,8 @@ async def bench_driver(
     driver: str, savepoint_runs: int, schema_runs: int, tmp: Path
 ) -> dict[str, Any]:
     name = f"bench_isolation_test_{os.getpid()}"
-    if driver == "aiosqlite":
-        url = make_url(f"sqlite+aiosqlite:///{tmp / name}.db")
+    if driver not in SERVER_URLS:
+        url = make_url(f"{DRIVER_TABLE[driver]['scheme']}:///{tmp / name}.db")
     else:
         url = make_url(SERVER_URLS[driver].format(name=name))
         await admin(url, f"CREATE DATABASE {quoted(url)}")
@@ -152,7 +150,7 @@ async def bench_driver(
         )
     finally:
         await engine.dispose()
-        if driver != "aiosqlite":
+        if driver in SERVER_URLS:
             await admin(url, f"DROP DATABASE IF EXISTS {quoted(url)}")
     return {
         "savepoint_ms_median": round(savepoint_ms, 3),

@@ -23,19 +23,35 @@ from typing import Any
 
 import copier
 import pytest
+import yaml
 from packaging.requirements import Requirement
 
 TEMPLATE_ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
+# The choices and their tables, from their one definition in copier.yml.
+COPIER_YML: dict[str, Any] = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
+DRIVERS: tuple[str, ...] = tuple(COPIER_YML["db_driver"]["choices"].values())
+HTTP_CLIENTS: tuple[str, ...] = tuple(COPIER_YML["http_client"]["choices"].values())
+DRIVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["drivers"]["default"]
+SERVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["servers"]["default"]
+CLIENT_TABLE: dict[str, dict[str, Any]] = COPIER_YML["http_clients"]["default"]
 # The oldest Python a generated project may declare (python_version).
-OLDEST_PYTHON = "3.10"
-DRIVERS = ("aiosqlite", "asyncpg", "psycopg", "aiomysql")
-HTTP_CLIENTS = ("aiohttp", "httpx", "none")
+OLDEST_PYTHON: str = COPIER_YML["python_version"]["choices"][0]
+
+
+def drivers_on(server: str) -> tuple[str, ...]:
+    """The drivers that talk to ``server`` (copier.yml's ``servers``; ``none``: embedded)."""
+    return tuple(d for d in DRIVERS if DRIVER_TABLE[d]["server"] == server)
+
+
+EMBEDDED = drivers_on("none")[0]
+EMBEDDED_SCHEME = DRIVER_TABLE[EMBEDDED]["scheme"]
+SERVER_DRIVERS = tuple(d for d in DRIVERS if d not in drivers_on("none"))
+# The local servers the integration self-tests use: the generated defaults'.
 SERVER_URLS = {
-    "asyncpg": "postgresql+asyncpg://postgres@127.0.0.1:5432/{name}",
-    "psycopg": "postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
-    "aiomysql": "mysql+aiomysql://root@127.0.0.1:3306/{name}",
+    d: f"{DRIVER_TABLE[d]['scheme']}://{SERVER_TABLE[DRIVER_TABLE[d]['server']]['authority']}/{{name}}"
+    for d in SERVER_DRIVERS
 }
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "selftest",
@@ -69,7 +85,7 @@ class Combo:
 
 
 MATRIX = [Combo(*values) for values in itertools.product(DRIVERS, HTTP_CLIENTS, (True, False))]
-DEFAULT = Combo("aiosqlite", "aiohttp", True)
+DEFAULT = Combo(COPIER_YML["db_driver"]["default"], COPIER_YML["http_client"]["default"], True)
 
 
 def combo_params(combos: Sequence[Combo] = MATRIX) -> list[Any]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import BIN, DEFAULT, Combo, combo_params, run
+from tests.helpers import BIN, DEFAULT, EMBEDDED, SERVER_DRIVERS, Combo, combo_params, run
 
 EXPECT = re.compile(r"#\s*expect:\s*(AP\d{3})")
 FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<code>AP\d{3}) (?P<message>.+)$")
@@ -150,7 +150,9 @@ def _check(project: Path, *paths: Path | str) -> tuple[int, list[re.Match[str]],
 
 @pytest.mark.parametrize(
     "combo",
-    combo_params([DEFAULT, Combo("asyncpg", "httpx", True), Combo("psycopg", "none", False)]),
+    combo_params(
+        [DEFAULT, Combo(SERVER_DRIVERS[0], "httpx", True), Combo(SERVER_DRIVERS[1], "none", False)]
+    ),
 )
 def test_each_anti_pattern_is_reported_at_its_line(
     combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
@@ -185,7 +187,7 @@ def test_no_findings_in_the_generated_project(
     assert (returncode, findings) == (0, []), output
 
 
-@pytest.mark.parametrize("combo", combo_params([Combo("aiosqlite", "none", False)]))
+@pytest.mark.parametrize("combo", combo_params([Combo(EMBEDDED, "none", False)]))
 def test_test_utils_is_skipped_and_ignore_file_is_honoured(
     combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
 ) -> None:
@@ -263,7 +265,7 @@ def _fix(project: Path, *paths: Path) -> tuple[int, list[re.Match[str]], list[re
     return ran.returncode, fixed, left
 
 
-@pytest.mark.parametrize("combo", combo_params([DEFAULT, Combo("asyncpg", "httpx", True)]))
+@pytest.mark.parametrize("combo", combo_params([DEFAULT, Combo(SERVER_DRIVERS[0], "httpx", True)]))
 def test_fix_rewrites_the_mechanical_findings_and_reports_the_rest(
     combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
 ) -> None:

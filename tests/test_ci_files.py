@@ -12,24 +12,37 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.helpers import BIN, Combo, check, generated_files, render, run
+from tests.helpers import (
+    BIN,
+    DRIVER_TABLE,
+    DRIVERS,
+    HTTP_CLIENTS,
+    SERVER_DRIVERS,
+    SERVER_TABLE,
+    Combo,
+    check,
+    generated_files,
+    render,
+    run,
+)
 
+VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+# Every driver on each CI, the clients and minimum Pythons varied across them.
 CI_CASES = [
-    ("github", Combo("asyncpg", "aiohttp", False), "3.10"),
-    ("github", Combo("aiomysql", "httpx", False), "3.12"),
-    ("github", Combo("aiosqlite", "none", False), "3.13"),
-    ("gitlab", Combo("psycopg", "none", False), "3.11"),
-    ("gitlab", Combo("aiomysql", "aiohttp", False), "3.13"),
-    ("gitlab", Combo("aiosqlite", "httpx", False), "3.10"),
+    (ci, Combo(driver, HTTP_CLIENTS[(i + shift) % 3], False), VERSIONS[(i + 2 * shift) % 4])
+    for shift, ci in enumerate(("github", "gitlab"))
+    for i, driver in enumerate(DRIVERS)
 ]
 CI_FILES = {"github": ".github/workflows/tests.yml", "gitlab": ".gitlab-ci.yml"}
 SCHEMAS = {"github": "vendor.github-workflows", "gitlab": "vendor.gitlab-ci"}
-SERVICES = {"asyncpg": "postgres", "psycopg": "postgres", "aiomysql": "mariadb"}
-URL_PREFIX = {
-    "asyncpg": "postgresql+asyncpg://",
-    "psycopg": "postgresql+psycopg://",
-    "aiomysql": "mysql+aiomysql://",
-}
+
+
+def _server(combo: Combo) -> dict[str, Any]:
+    """copier.yml's row for the server of ``combo``'s driver (empty: embedded)."""
+    server = DRIVER_TABLE[combo.db_driver]["server"]
+    return {} if server == "none" else SERVER_TABLE[server]
+
+
 TEST_COMMANDS = ('pytest -m "not integration"', "pytest -m integration")
 LINT_COMMANDS = (
     "ruff check",
@@ -118,13 +131,14 @@ def test_github_workflow_structure(
     commands = _commands(tests["steps"])
     assert "pip install -e '.[test]'" in commands
     assert all(command in commands for command in TEST_COMMANDS), commands
-    if combo.db_driver in SERVICES:
-        service = tests["services"][SERVICES[combo.db_driver]]
-        port = "5432" if SERVICES[combo.db_driver] == "postgres" else "3306"
+    if server := _server(combo):
+        service = tests["services"][server["service"]]
+        port = server["port"]
+        assert service["image"] == server["image"]
         assert service["ports"] == [f"{port}:{port}"]
-        assert "--health-cmd" in service["options"]
+        assert f'--health-cmd "{server["health"]}"' in service["options"]
         url = tests["env"]["TEST_DATABASE_URL"]
-        assert url.startswith(URL_PREFIX[combo.db_driver])
+        assert url.startswith(DRIVER_TABLE[combo.db_driver]["scheme"] + "://")
         assert f"@127.0.0.1:{port}/test" in url
     else:
         assert "services" not in tests
@@ -146,13 +160,13 @@ def test_gitlab_pipeline_structure(
     assert tests["parallel"]["matrix"] == [{"PYTHON_VERSION": _matrix(version)}]
     assert "pip install -e '.[test]'" in tests["script"]
     assert all(any(c in line for line in tests["script"]) for c in TEST_COMMANDS)
-    if combo.db_driver in SERVICES:
+    if server := _server(combo):
         (service,) = tests["services"]
-        alias = SERVICES[combo.db_driver]
+        alias = server["service"]
         assert service["alias"] == alias
-        assert service["name"].startswith(f"{alias}:")
+        assert service["name"] == server["image"]
         url = tests["variables"]["TEST_DATABASE_URL"]
-        assert url.startswith(URL_PREFIX[combo.db_driver])
+        assert url.startswith(DRIVER_TABLE[combo.db_driver]["scheme"] + "://")
         assert f"@{alias}:" in url
         assert url.endswith("/test")
     else:
@@ -162,7 +176,7 @@ def test_gitlab_pipeline_structure(
 
 def test_ci_none_renders_no_ci_file(template_repo: Path, tmp_path: Path) -> None:
     project = render(
-        template_repo, tmp_path / "p", Combo("asyncpg", "httpx", True).answers(ci="none")
+        template_repo, tmp_path / "p", Combo(SERVER_DRIVERS[0], "httpx", True).answers(ci="none")
     )
 
     files = generated_files(project)
@@ -200,7 +214,9 @@ def test_pre_commit_config_is_valid_and_runs_the_three_tools(
 def test_pre_commit_hooks_pass_on_the_generated_project(
     projects: dict[tuple[str, Combo, str], Path], tmp_path: Path, mypy_cache: Path
 ) -> None:
-    project = projects["github", Combo("asyncpg", "aiohttp", False), "3.10"]
+    project = next(
+        p for (ci, c, _), p in projects.items() if ci == "github" and c.db_driver in SERVER_DRIVERS
+    )
     env = {
         **os.environ,
         "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DEFAULT, Combo, check, combo_params, suite_env
+from tests.helpers import DEFAULT, EMBEDDED, Combo, check, combo_params, suite_env
 
-BARE = Combo("aiosqlite", "none", False)
+BARE = Combo(EMBEDDED, "none", False)
 
 
 def _test_count(path: Path) -> int:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from tests.helpers import (
+    SERVER_DRIVERS,
     append_line,
     commit_all,
     file_contents,
@@ -41,7 +42,7 @@ SERVICE = {
 }
 ANSWERS = {
     "project_name": "orders",
-    "db_driver": "asyncpg",
+    "db_driver": SERVER_DRIVERS[0],
     "http_client": "httpx",
     "include_examples": False,
     "existing_project": True,
@@ -57,8 +58,8 @@ def _service(root: Path) -> Path:
 
 @pytest.mark.parametrize(
     "answers",
-    [ANSWERS, {**ANSWERS, "db_driver": "psycopg", "http_client": "aiohttp"}],
-    ids=["asyncpg-httpx", "psycopg-aiohttp"],
+    [ANSWERS, {**ANSWERS, "db_driver": SERVER_DRIVERS[1], "http_client": "aiohttp"}],
+    ids=lambda answers: f"{answers['db_driver']}-{answers['http_client']}",
 )
 def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
     tmp_path: Path,

@@ -16,9 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DEFAULT, Combo, build_once, render, run, suite_env
+from tests.helpers import (
+    DEFAULT,
+    EMBEDDED_SCHEME,
+    SERVER_DRIVERS,
+    Combo,
+    build_once,
+    render,
+    run,
+    suite_env,
+)
 
-GUARDED = [DEFAULT, Combo("asyncpg", "httpx", False)]
+GUARDED = [DEFAULT, Combo(SERVER_DRIVERS[0], "httpx", False)]
 RESULT_LINE = re.compile(r"^(PASSED|FAILED|ERROR) \S+::(\w+)", re.MULTILINE)
 
 SOCKET_FIXTURE = """
@@ -110,7 +119,7 @@ FAULTS = {
         def test_after_the_finalizer() -> None:
             pass
         """,
-    "tests/unit/test_fault_resources.py": """
+    "tests/unit/test_fault_resources.py": f"""
         from pathlib import Path
 
         from sqlalchemy import text
@@ -122,7 +131,7 @@ FAULTS = {
 
 
         async def test_connection_never_closed(tmp_path: Path) -> None:
-            engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+            engine = create_async_engine(f"{EMBEDDED_SCHEME}:///{{tmp_path / 'x.db'}}")
             connection = await engine.connect()
             await connection.execute(text("SELECT 1"))
             del connection

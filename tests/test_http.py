@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Combo, combo_params, generated_files, render, run, suite_env
+from tests.helpers import (
+    EMBEDDED,
+    HTTP_CLIENTS,
+    Combo,
+    combo_params,
+    generated_files,
+    render,
+    run,
+    suite_env,
+)
 
 HTTP_FILES = {
     "tests/test_utils/http_replies.py",
@@ -30,8 +39,7 @@ HTTP_EXAMPLE_FILES = {
     "tests/unit/test_inventory.py",
     "tests/integration/test_inventory_server.py",
 }
-CLIENTS = ("aiohttp", "httpx", "none")
-HTTP_COMBOS = [Combo("aiosqlite", client, x) for client in CLIENTS for x in (True, False)]
+HTTP_COMBOS = [Combo(EMBEDDED, client, x) for client in HTTP_CLIENTS for x in (True, False)]
 
 
 @pytest.mark.parametrize("combo", combo_params(HTTP_COMBOS))
@@ -76,7 +84,7 @@ CLIENT_CLASSES = {"aiohttp": "aiohttp.ClientSession", "httpx": "httpx.AsyncClien
 def test_an_unmatched_request_is_reported_once_with_the_routes(
     client: str, template_repo: Path, tmp_path: Path
 ) -> None:
-    combo = Combo("aiosqlite", client, False)
+    combo = Combo(EMBEDDED, client, False)
     project = render(template_repo, tmp_path / "project", combo.answers())
     test_file = project / "tests" / "unit" / "test_unmatched.py"
     test_file.write_text(UNMATCHED_TESTS.format(module=client, client=CLIENT_CLASSES[client]))

@@ -1,6 +1,6 @@
 """The generated integration and contract suites, run the way CI runs them.
 
-Against the local PostgreSQL (asyncpg and psycopg), MariaDB and SQLite, with
+Against every driver's local server (copier.yml's tables) and SQLite, with
 ``CI`` set (nothing may skip), on two xdist workers and in random order: the
 generated isolation tests commit the same unique value in several tests, so any
 leak between tests or workers fails them. Also: an unreachable server skips with
@@ -11,6 +11,7 @@ the isolation tests catch a leak when the SQLite listeners are removed.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sys
 from collections.abc import Callable
@@ -18,9 +19,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.helpers import (
+    DRIVER_TABLE,
     DRIVERS,
+    EMBEDDED,
+    SERVER_DRIVERS,
+    SERVER_TABLE,
     SERVER_URLS,
     Combo,
     combo_params,
@@ -34,16 +40,16 @@ LEAK_TESTS = (
     "test_session_commit_does_not_leak",
     "test_factory_sessions_share_the_test_transaction",
 )
-SERVER_ADMIN_URLS = {
-    "asyncpg": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    "psycopg": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-    "aiomysql": "mysql+pymysql://root@127.0.0.1:3306/",
-}
 DATABASE_NAMES = {
     "postgresql": "SELECT datname FROM pg_database",
     "mysql": "SELECT schema_name FROM information_schema.schemata",
 }
 UNREACHABLE = "{scheme}://selftest:s3cret@127.0.0.1:1/test"
+# Every server driver without a switch, then each switch on one of them.
+UNREACHABLE_CASES = [(driver, "none") for driver in SERVER_DRIVERS] + [
+    (SERVER_DRIVERS[i % len(SERVER_DRIVERS)], switch)
+    for i, switch in enumerate(("CI=false", "CI=0", "CI", "--require-db"))
+]
 
 
 def _summary(output: str) -> dict[str, int]:
@@ -53,13 +59,23 @@ def _summary(output: str) -> dict[str, int]:
 
 
 def _databases_named(driver: str, prefix: str) -> list[str]:
-    engine = sqlalchemy.create_engine(SERVER_ADMIN_URLS[driver])
-    try:
-        with engine.connect() as connection:
-            query = sqlalchemy.text(DATABASE_NAMES[engine.dialect.name])
-            return [name for name in connection.scalars(query) if name.startswith(prefix)]
-    finally:
-        engine.dispose()
+    """The databases on ``driver``'s local server whose names start with ``prefix``."""
+    server = SERVER_TABLE[DRIVER_TABLE[driver]["server"]]
+    url = sqlalchemy.make_url(SERVER_URLS[driver].format(name="")).set(
+        database=server.get("admin_database")
+    )
+
+    async def names() -> list[str]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as connection:
+                query = sqlalchemy.text(DATABASE_NAMES[engine.dialect.name])
+                found = await connection.scalars(query)
+                return [name for name in found if name.startswith(prefix)]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(names())
 
 
 @pytest.mark.parametrize(
@@ -96,15 +112,7 @@ def test_integration_suite_passes_on_two_workers_in_random_order(
     [
         # grouped with the other tests of the same combination: rendered once per worker
         pytest.param(driver, switch, marks=pytest.mark.xdist_group(Combo(driver, "none", False).id))
-        for driver, switch in [
-            ("asyncpg", "none"),
-            ("psycopg", "none"),
-            ("aiomysql", "none"),
-            ("asyncpg", "CI=false"),
-            ("psycopg", "CI=0"),
-            ("asyncpg", "CI"),
-            ("aiomysql", "--require-db"),
-        ]
+        for driver, switch in UNREACHABLE_CASES
     ],
 )
 def test_unreachable_server_skips_with_one_line_unless_required(
@@ -146,7 +154,7 @@ def test_unreachable_server_skips_with_one_line_unless_required(
 def test_isolation_tests_catch_the_leak_without_the_sqlite_listeners(
     template_repo: Path, tmp_path: Path
 ) -> None:
-    combo = Combo("aiosqlite", "none", False)
+    combo = Combo(EMBEDDED, "none", False)
     project = render(template_repo, tmp_path / "project", combo.answers())
     database = project / "tests" / "test_utils" / "database.py"
     source = database.read_text()

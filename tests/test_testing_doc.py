@@ -11,9 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import DRIVERS, HTTP_CLIENTS, Combo, combo_params
+from tests.helpers import (
+    DRIVER_TABLE,
+    DRIVERS,
+    HTTP_CLIENTS,
+    SERVER_DRIVERS,
+    SERVER_TABLE,
+    Combo,
+    combo_params,
+)
 
-SERVERS = {"asyncpg": "PostgreSQL", "psycopg": "PostgreSQL", "aiomysql": "MariaDB"}
+SERVERS = {d: SERVER_TABLE[DRIVER_TABLE[d]["server"]]["name"] for d in SERVER_DRIVERS}
 HTTP_ONLY_TOOLS = {"aiohttp": {"aioresponses"}, "httpx": {"respx"}}
 FIXTURES = [
     "mock_engine",
@@ -58,8 +66,11 @@ ERRORS_BY_ANSWER = {
     ],
     "httpx": ["'coroutine' object is not subscriptable"],
     "asyncpg": ["InvalidCachedStatementError"],
-    "aiomysql": ["commit DDL implicitly"],
-    "aiosqlite": ["emit no `BEGIN` before a `SAVEPOINT`"],
+}
+# By the driver's server (copier.yml's drivers[*].server; none = embedded).
+ERRORS_BY_SERVER = {
+    "mysql": ["commit DDL implicitly"],
+    "none": ["emit no `BEGIN` before a `SAVEPOINT`"],
 }
 
 
@@ -94,6 +105,7 @@ def test_covers_every_fixture_and_every_known_error(
     doc = _doc(rendered, combo)
     fixtures = FIXTURES + (HTTP_FIXTURES if combo.http_client != "none" else [])
     errors = ERRORS + ERRORS_BY_ANSWER.get(combo.db_driver, [])
+    errors += ERRORS_BY_SERVER.get(DRIVER_TABLE[combo.db_driver]["server"], [])
     errors += ERRORS_BY_ANSWER.get(combo.http_client, [])
 
     table = doc.split("## Which fixture for what", 1)[1].split("\n## ", 1)[0]

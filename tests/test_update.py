@@ -19,6 +19,10 @@ import yaml
 from copier.errors import UnsafeTemplateError, UserMessageError
 
 from tests.helpers import (
+    DRIVER_TABLE,
+    DRIVERS,
+    EMBEDDED,
+    SERVER_DRIVERS,
     TEMPLATE_ROOT,
     Combo,
     append_line,
@@ -207,7 +211,8 @@ def test_update_of_a_dirty_tree_is_refused_and_nothing_changes(tmp_path: Path) -
 
 
 def test_a_migration_renames_an_answer_and_the_update_asks_nothing(tmp_path: Path) -> None:
-    template, project = _start(tmp_path, db_driver="asyncpg")
+    driver = SERVER_DRIVERS[0]
+    template, project = _start(tmp_path, db_driver=driver)
     # 2.0.0 renames the question db_driver to database_driver. The templates keep
     # saying `db_driver`: a computed value (never asked, never stored) aliases it.
     config = yaml.safe_load((template / "copier.yml").read_text())
@@ -236,10 +241,10 @@ def test_a_migration_renames_an_answer_and_the_update_asks_nothing(tmp_path: Pat
     update(project, unsafe=True, defaults=False, skip_answered=True)
 
     answers = _answers(project)
-    assert answers["database_driver"] == "asyncpg"
+    assert answers["database_driver"] == driver
     assert "db_driver" not in answers
     assert answers["_commit"] == "2.0.0"
-    fresh = _fresh(template, tmp_path, database_driver="asyncpg")
+    fresh = _fresh(template, tmp_path, database_driver=driver)
     assert file_contents(project) == file_contents(fresh)
 
 
@@ -269,23 +274,24 @@ def test_a_moved_file_carries_the_users_edits_to_its_new_place(tmp_path: Path) -
 def test_changing_the_driver_on_update_rerenders_it_and_the_suite_stays_green(
     tmp_path: Path,
 ) -> None:
-    combo = Combo("asyncpg", "aiohttp", True)
-    template, project = _start(tmp_path, **Combo("aiosqlite", "aiohttp", True).answers())
+    combo = Combo(SERVER_DRIVERS[0], "aiohttp", True)
+    template, project = _start(tmp_path, **Combo(EMBEDDED, "aiohttp", True).answers())
     mine = "\n[tool.coverage.run]\nbranch = true\n"
     (project / "pyproject.toml").write_text((project / "pyproject.toml").read_text() + mine)
     commit_all(project, "my coverage config")
 
-    # Same template version, one answer changed: copier update -d db_driver=asyncpg.
-    update(project, data={"db_driver": "asyncpg"})
+    # Same template version, one answer changed: copier update -d db_driver=<server driver>.
+    update(project, data={"db_driver": combo.db_driver})
 
-    assert _answers(project)["db_driver"] == "asyncpg"
+    assert _answers(project)["db_driver"] == combo.db_driver
     fresh = render(template, tmp_path / "fresh", combo.answers())
     expected = file_contents(fresh)
     expected["pyproject.toml"] += mine.encode()
     assert file_contents(project) == expected
     pyproject = (project / "pyproject.toml").read_text()
-    assert '"asyncpg' in pyproject
-    assert '"aiosqlite' in pyproject  # the mock parity tests still use it, as a test extra
+    assert f'"{DRIVER_TABLE[combo.db_driver]["dependency"]}"' in pyproject
+    # the mock parity tests still use the embedded driver, as a test extra
+    assert f'"{DRIVER_TABLE[EMBEDDED]["dependency"]}"' in pyproject
     assert not _rejects(project)
     check(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-x"],
@@ -319,7 +325,7 @@ def test_migration_hook_is_idempotent_and_leaves_other_answers_alone(tmp_path: P
     answers.write_text(
         "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n"
         "_commit: 1.0.0\n_src_path: gh:acme/async-testkit\nci: github\n"
-        "db_driver: asyncpg\nproject_name: svc\n"
+        f"db_driver: {DRIVERS[1]}\nproject_name: svc\n"
     )
     hook = [sys.executable, str(TEMPLATE_ROOT / "hooks/migrate.py")]
     steps = [
@@ -335,7 +341,7 @@ def test_migration_hook_is_idempotent_and_leaves_other_answers_alone(tmp_path: P
         "_commit": "1.0.0",
         "_src_path": "gh:acme/async-testkit",
         "ci": "github-actions",
-        "database_driver": "asyncpg",
+        "database_driver": DRIVERS[1],
         "project_name": "svc",
     }
     assert list(yaml.safe_load(answers.read_text()))[3] == "database_driver"

@@ -19,6 +19,7 @@ from bench_shop.shop import (
     ShopRepository,
 )
 from shop_data import customer, order
+
 from test_utils import assert_committed_once, assert_not_committed, make_result
 
 

@@ -22,6 +22,7 @@ from bench_shop.shop import (
 from shop_data import customer, order
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from test_utils import assert_max_queries
 
 Factory = async_sessionmaker[AsyncSession]

@@ -55,13 +55,13 @@ async def db_engine(
                 await create_schema(connection)
             except SchemaError as exc:
                 pytest.fail(str(exc), pytrace=False)
-        # Start the tests on fresh connections: asyncpg caches prepared
-        # statements per connection, and a cache from before DDL can raise
-        # InvalidCachedStatementError.
+        # Start the tests on fresh connections: a driver that caches prepared
+        # statements per connection can fail on a cache from before the DDL
+        # (InvalidCachedStatementError).
         await engine.dispose()
         yield engine
     finally:
-        await engine.dispose()  # an undisposed aiosqlite engine can hang the exit
+        await engine.dispose()  # an undisposed SQLite engine can hang the exit
         if owned:
             await database.drop_database(url)
 

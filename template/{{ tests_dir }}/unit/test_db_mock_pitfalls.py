@@ -96,3 +96,21 @@ def test_data_given_where_a_spec_is_expected_fails_clearly() -> None:
         make_session([{"id": 1}])  # type: ignore[arg-type]
     rows = make_result([{"id": 1, "name": "a"}])
     assert rows.mappings().one() == {"id": 1, "name": "a"}
+
+
+def test_expecting_an_unawaited_coroutine_fails_when_every_call_was_awaited() -> None:
+    with (
+        pytest.raises(AssertionError, match="no coroutine was left un-awaited"),
+        assert_unawaited_coroutine(),
+    ):
+        make_session().add(Note(slug="awaited-nothing"))
+
+
+def test_expecting_an_unawaited_coroutine_fails_when_another_one_was_left() -> None:
+    session = make_session()
+
+    with (
+        pytest.raises(AssertionError, match="no warning matches 'rollback'"),
+        assert_unawaited_coroutine(match="rollback"),
+    ):
+        session.commit()
