@@ -39,7 +39,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
 )
 
-from test_utils.eager_loads import requires_unique, unique_required
+from test_utils.eager_loads import RowsState, requires_unique, unique_required
 from test_utils.mock_shapes import DATA, Member, Shape, per_class, return_head, shape_of
 from test_utils.results import empty_result, handed_out
 from test_utils.session_state import SessionState, TransactionState, track
@@ -233,9 +233,19 @@ def _named_coroutine(self: Any, /, *args: Any, **kwargs: Any) -> Any:
     signature = self._testkit_member.signature
     if signature is not None and "statement" in signature.parameters:
         statement = kwargs["statement"] if "statement" in kwargs else args[0] if args else None
-        if requires_unique(statement):
-            return mock_coroutine(self, args, kwargs, unique_required)
+        finish = functools.partial(_for_statement, needs_unique=requires_unique(statement))
+        return mock_coroutine(self, args, kwargs, finish)
     return mock_coroutine(self, args, kwargs)
+
+
+def _for_statement(value: Any, *, needs_unique: bool) -> Any:
+    """What a statement method hands out: a real result gets the row filter of a joined
+    collection load; a mock result's ``RowsState`` is set for this statement."""
+    state = getattr(value, "__dict__", {}).get("_testkit_state")
+    if isinstance(state, RowsState):
+        state.handed_out(needs_unique=needs_unique)
+        return value
+    return unique_required(value) if needs_unique else value
 
 
 class _Live:
@@ -252,10 +262,14 @@ def _returns_result(member: Member) -> bool:
     return head in _RESULTS or head in _SELF or head == member.owner
 
 
-def _result_mock(type_name: str, name: str) -> Any:
-    """A mock result that answers like an empty one until configured (chain idiom)."""
+def _result_mock(type_name: str, name: str, state: Any) -> Any:
+    """A mock result that answers like an empty one until configured (chain idiom).
+
+    Results derived from one (``scalars()``, ``mappings()``) share its ``RowsState``.
+    """
     mock = spec_mock(_RESULTS[type_name], name=name)
     mock.__dict__["_testkit_empty"] = type_name
+    mock.__dict__["_testkit_state"] = state if isinstance(state, RowsState) else RowsState()
     return mock
 
 
@@ -263,8 +277,14 @@ def _empty_answer(method: Any, member: Member) -> Any:
     """Unless ``method`` is configured, answer as the same method of an empty real result."""
     type_name = method.__dict__["_testkit_owner"].__dict__["_testkit_empty"]
 
+    rows: RowsState = method.__dict__["_testkit_owner"].__dict__["_testkit_state"]
+
     def configured() -> bool:
-        return method.__dict__["_mock_return_value"] is not DEFAULT
+        value = method.__dict__["_mock_return_value"]
+        if value is DEFAULT:
+            return False
+        rows.check(type_name, member.name, value)
+        return True
 
     if member.kind == "async":
 
@@ -334,7 +354,7 @@ def _return_value(owner: Any, member: Member) -> Any:
     if head == "bool":
         return False
     if head in _RESULTS:
-        return _result_mock(head, name)
+        return _result_mock(head, name, state)
     if head in _SELF or head == member.owner:
         return owner
     if head == DATA:  # the user's data: a plain mock to chain on

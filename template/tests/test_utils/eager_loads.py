@@ -18,11 +18,15 @@ raises exactly where the real one does.
 
 from __future__ import annotations
 
+import functools
+import inspect
 from typing import Any
 
 from sqlalchemy import exc
 from sqlalchemy.engine import MappingResult, Result, ScalarResult
 from sqlalchemy.ext.asyncio import AsyncMappingResult, AsyncResult, AsyncScalarResult
+
+from test_utils.results import make_result
 
 # The text of orm/loading.py (identical in SQLAlchemy 2.0 and 2.1; a parity test compares it).
 MESSAGE = (
@@ -58,6 +62,57 @@ def unique_required(value: Any) -> Any:
     if isinstance(value, _FILTERED) and value._unique_filter_state is None:
         value._unique_filter_state = (set(), _refuse)
     return value
+
+
+class RowsState:
+    """Whether the rows of a mock result (and of its ``scalars()``, ``mappings()``)
+    are refused until ``unique()``: set by each statement the result is handed out for."""
+
+    __slots__ = ("needs_unique", "uniqued")
+
+    def __init__(self) -> None:
+        self.needs_unique = False
+        self.uniqued = False
+
+    def handed_out(self, *, needs_unique: bool) -> None:
+        """The result is handed out again, for a statement that does or does not need it."""
+        self.needs_unique = needs_unique
+        self.uniqued = False
+
+    def called(self, name: str, _bound: inspect.BoundArguments | None) -> None:
+        """A method of the result (or of one derived from it) was called."""
+        if name == "unique":
+            self.uniqued = True
+
+    def check(self, type_name: str, method: str, value: Any) -> None:
+        """Raise the real error if ``method`` would refuse the configured ``value``."""
+        if not self.needs_unique or self.uniqued or value is None or value == []:
+            return
+        if refuses_rows(type_name.removeprefix("Async"), method):
+            raise exc.InvalidRequestError(MESSAGE)
+
+
+@functools.cache
+def refuses_rows(type_name: str, method: str) -> bool:
+    """Whether ``method()`` of a real result of ``type_name`` holding one row of a joined
+    collection load raises (``all()``, ``one()`` do; ``first()``, ``scalar()`` do not)."""
+    sample = unique_required(_one_row(type_name))
+    try:
+        getattr(sample, method)()
+    except exc.InvalidRequestError as error:
+        return str(error) == MESSAGE
+    except (TypeError, exc.SQLAlchemyError):  # needs arguments, or refuses for another reason
+        return False
+    return False
+
+
+def _one_row(type_name: str) -> Any:
+    result = make_result(scalars=[object()])
+    if type_name == "ScalarResult":
+        return result.scalars()
+    if type_name == "MappingResult":
+        return result.mappings()
+    return result
 
 
 def _refuse(_row: Any) -> Any:

@@ -227,6 +227,18 @@ async def test_joined_collection_load_needs_unique(side: Side) -> None:
         assert [s.id for s in (await session.scalars(SHELVES_WITH_BOOKS)).unique().all()] == [1]
 
 
+async def test_joined_collection_load_needs_unique_when_chained(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.execute.return_value.scalars.return_value.all, [Shelf(id=1)])
+        with pytest.raises(InvalidRequestError) as refused:
+            (await session.execute(SHELVES_WITH_BOOKS)).scalars().all()
+        assert str(refused.value) == NEEDS_UNIQUE
+        shelves = (await session.execute(SHELVES_WITH_BOOKS)).unique().scalars().all()
+        assert [shelf.id for shelf in shelves] == [1]
+        # The same result without the joined load: no unique() needed.
+        assert len((await session.execute(select(Shelf))).scalars().all()) == 1
+
+
 async def test_get_one_of_a_missing_row(side: Side) -> None:
     async with side.factory() as session:
         with pytest.raises(NoResultFound) as missing:
