@@ -8,7 +8,9 @@ the real one returns, with the answers of an empty database: ``execute`` gives
 a mock ``Result`` that answers like an empty one (``all()`` -> ``[]``, ``one()``
 raises ``NoResultFound``) until configured, by ``return_value = make_result(...)``
 or by chaining (``execute.return_value.scalars.return_value.all.return_value``);
-``scalar()`` and ``get()`` give ``None``; ``begin()`` a transaction usable with
+``scalar()`` and ``get()`` give ``None``, ``get_one()`` raises ``NoResultFound``;
+a statement with a joined collection load gives a result that needs ``unique()``
+(``eager_loads``); ``begin()`` a transaction usable with
 ``async with`` (the session's transaction state follows ``session_state``);
 ``engine.begin()`` the engine's connection, ``async with session`` the session.
 
@@ -37,6 +39,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
 )
 
+from test_utils.eager_loads import RowsState, requires_unique, unique_required
 from test_utils.mock_shapes import DATA, Member, Shape, per_class, return_head, shape_of
 from test_utils.results import empty_result, handed_out
 from test_utils.session_state import SessionState, TransactionState, track
@@ -155,6 +158,8 @@ class _SpecMock(NonCallableMock):
         child.__dict__["_testkit_owner"] = self
         if "_testkit_empty" in self.__dict__ and not _returns_result(member):
             child.side_effect = _empty_answer(child, member)
+        elif name == "get_one" and issubclass(self._testkit_shape.cls, AsyncSession):
+            child.side_effect = _no_row(child)
         return child
 
 
@@ -220,8 +225,27 @@ def _method_class(member: Member) -> type[Any]:
 
 
 def _named_coroutine(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-    """A coroutine method's call: a coroutine that names itself if never awaited."""
+    """A coroutine method's call: a coroutine that names itself if never awaited.
+
+    The result of a statement with a joined collection load needs ``unique()``
+    (``eager_loads``), as the real one does.
+    """
+    signature = self._testkit_member.signature
+    if signature is not None and "statement" in signature.parameters:
+        statement = kwargs["statement"] if "statement" in kwargs else args[0] if args else None
+        finish = functools.partial(_for_statement, needs_unique=requires_unique(statement))
+        return mock_coroutine(self, args, kwargs, finish)
     return mock_coroutine(self, args, kwargs)
+
+
+def _for_statement(value: Any, *, needs_unique: bool) -> Any:
+    """What a statement method hands out: a real result gets the row filter of a joined
+    collection load; a mock result's ``RowsState`` is set for this statement."""
+    state = getattr(value, "__dict__", {}).get("_testkit_state")
+    if isinstance(state, RowsState):
+        state.handed_out(needs_unique=needs_unique)
+        return value
+    return unique_required(value) if needs_unique else value
 
 
 class _Live:
@@ -238,10 +262,14 @@ def _returns_result(member: Member) -> bool:
     return head in _RESULTS or head in _SELF or head == member.owner
 
 
-def _result_mock(type_name: str, name: str) -> Any:
-    """A mock result that answers like an empty one until configured (chain idiom)."""
+def _result_mock(type_name: str, name: str, state: Any) -> Any:
+    """A mock result that answers like an empty one until configured (chain idiom).
+
+    Results derived from one (``scalars()``, ``mappings()``) share its ``RowsState``.
+    """
     mock = spec_mock(_RESULTS[type_name], name=name)
     mock.__dict__["_testkit_empty"] = type_name
+    mock.__dict__["_testkit_state"] = state if isinstance(state, RowsState) else RowsState()
     return mock
 
 
@@ -249,8 +277,14 @@ def _empty_answer(method: Any, member: Member) -> Any:
     """Unless ``method`` is configured, answer as the same method of an empty real result."""
     type_name = method.__dict__["_testkit_owner"].__dict__["_testkit_empty"]
 
+    rows: RowsState = method.__dict__["_testkit_owner"].__dict__["_testkit_state"]
+
     def configured() -> bool:
-        return method.__dict__["_mock_return_value"] is not DEFAULT
+        value = method.__dict__["_mock_return_value"]
+        if value is DEFAULT:
+            return False
+        rows.check(type_name, member.name, value)
+        return True
 
     if member.kind == "async":
 
@@ -265,6 +299,18 @@ def _empty_answer(method: Any, member: Member) -> Any:
         if configured():
             return DEFAULT
         return getattr(empty_result(type_name), member.name)(*args, **kwargs)
+
+    return answer
+
+
+def _no_row(method: Any) -> Any:
+    """``get_one()`` of an empty database: the ``NoResultFound`` of ``Result.one()``
+    (same type and text as the session's), unless a return value is configured."""
+
+    def answer(*_args: Any, **_kwargs: Any) -> Any:
+        if method.__dict__["_mock_return_value"] is not DEFAULT:
+            return DEFAULT
+        return empty_result("Result").one()
 
     return answer
 
@@ -308,7 +354,7 @@ def _return_value(owner: Any, member: Member) -> Any:
     if head == "bool":
         return False
     if head in _RESULTS:
-        return _result_mock(head, name)
+        return _result_mock(head, name, state)
     if head in _SELF or head == member.owner:
         return owner
     if head == DATA:  # the user's data: a plain mock to chain on

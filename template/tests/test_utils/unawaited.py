@@ -20,7 +20,7 @@ import os
 import sys
 import unittest.mock
 import warnings
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 from unittest.mock import AsyncMockMixin
 
@@ -30,15 +30,28 @@ _OWN_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def mock_coroutine(
-    mock: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    mock: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    finish: Callable[[Any], Any] | None = None,
 ) -> Coroutine[Any, Any, Any]:
-    """What calling the coroutine method ``mock`` returns: awaiting it runs the mock."""
-    return _mock_call(mock, _call_site(), args, kwargs)
+    """What calling the coroutine method ``mock`` returns: awaiting it runs the mock.
+
+    ``finish``, if given, is applied to what the mock returns.
+    """
+    return _mock_call(mock, _call_site(), args, kwargs, finish)
 
 
-async def _mock_call(mock: Any, site: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+async def _mock_call(
+    mock: Any,
+    site: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    finish: Callable[[Any], Any] | None,
+) -> Any:
     del site  # read from the frame by _warn_unawaited when the await is forgotten
-    return await AsyncMockMixin._execute_mock_call(mock, *args, **kwargs)
+    value = await AsyncMockMixin._execute_mock_call(mock, *args, **kwargs)
+    return value if finish is None else finish(value)
 
 
 def _call_site() -> str:

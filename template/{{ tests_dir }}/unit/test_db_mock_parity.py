@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy
-from sqlalchemy import String, select
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.engine import MappingResult, Result, Row, ScalarResult
 from sqlalchemy.exc import (
     ArgumentError,
@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, joinedload, mapped_column, relationship
 from sqlalchemy.orm.exc import UnmappedInstanceError
 
 from test_utils import make_engine, make_result, make_session_factory, make_stream_result
@@ -56,7 +56,29 @@ class Item(_Base):
     name: Mapped[str] = mapped_column(String(50))
 
 
+class Shelf(_Base):
+    """One side of a one-to-many: what a joined eager load of a collection needs."""
+
+    __tablename__ = "parity_shelves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    books: Mapped[list[Book]] = relationship()
+
+
+class Book(_Base):
+    __tablename__ = "parity_books"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelf_id: Mapped[int] = mapped_column(ForeignKey("parity_shelves.id"))
+
+
 SELECT_ITEMS = select(Item).order_by(Item.id)
+SHELVES_WITH_BOOKS = select(Shelf).options(joinedload(Shelf.books))
+NEEDS_UNIQUE = (
+    "The unique() method must be invoked on this Result, as it contains results that "
+    "include joined eager loads against collections"
+)
+NO_ROW = "No row was found when one was required"
 SELECT_NAMES = select(Item.id, Item.name).order_by(Item.id)
 NO_ROWS = select(Item).where(Item.id == -1)
 UNMAPPED = "Class 'builtins.object' is not mapped"
@@ -94,6 +116,7 @@ async def side(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
             await conn.run_sync(_Base.metadata.create_all)
         async with async_sessionmaker(engine)() as session:
             session.add_all([Item(id=1, name="a"), Item(id=2, name="b")])
+            session.add(Shelf(id=1, books=[Book(id=1), Book(id=2)]))
             await session.commit()
         yield Side(engine, async_sessionmaker(engine, expire_on_commit=False), is_mock=False)
     finally:
@@ -185,6 +208,42 @@ async def test_scalar_scalars_and_get(side: Side) -> None:
         assert await session.scalar(select(Item.id).where(Item.id == 2)) == 2
         assert (await session.scalars(select(Item.name).order_by(Item.id))).all() == ["a", "b"]
         assert await session.get(Item, 999) is None
+
+
+async def test_joined_collection_load_needs_unique(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.execute, make_result(scalars=[Shelf(id=1)]))
+        side.returns(lambda: session.scalars, make_result(scalars=[Shelf(id=1)]))
+        with pytest.raises(InvalidRequestError) as refused:
+            (await session.execute(SHELVES_WITH_BOOKS)).scalars().all()
+        assert str(refused.value) == NEEDS_UNIQUE
+        with pytest.raises(InvalidRequestError, match=r"^The unique\(\) method must"):
+            (await session.scalars(SHELVES_WITH_BOOKS)).all()
+        with pytest.raises(InvalidRequestError, match=r"^The unique\(\) method must"):
+            (await session.execute(SHELVES_WITH_BOOKS)).scalar_one_or_none()
+        assert (await session.execute(SHELVES_WITH_BOOKS)).first() is not None
+        shelves = (await session.execute(SHELVES_WITH_BOOKS)).unique().scalars().all()
+        assert [shelf.id for shelf in shelves] == [1]
+        assert [s.id for s in (await session.scalars(SHELVES_WITH_BOOKS)).unique().all()] == [1]
+
+
+async def test_joined_collection_load_needs_unique_when_chained(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.execute.return_value.scalars.return_value.all, [Shelf(id=1)])
+        with pytest.raises(InvalidRequestError) as refused:
+            (await session.execute(SHELVES_WITH_BOOKS)).scalars().all()
+        assert str(refused.value) == NEEDS_UNIQUE
+        shelves = (await session.execute(SHELVES_WITH_BOOKS)).unique().scalars().all()
+        assert [shelf.id for shelf in shelves] == [1]
+        # The same result without the joined load: no unique() needed.
+        assert len((await session.execute(select(Shelf))).scalars().all()) == 1
+
+
+async def test_get_one_of_a_missing_row(side: Side) -> None:
+    async with side.factory() as session:
+        with pytest.raises(NoResultFound) as missing:
+            await session.get_one(Item, 999)
+        assert str(missing.value) == NO_ROW
 
 
 async def test_delete_and_merge(side: Side) -> None:
