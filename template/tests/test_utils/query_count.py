@@ -54,16 +54,19 @@ def _listen_target(bind: Bindable) -> Engine | Connection:
     added to the engine later would miss the test's already-open connection.
     """
     if isinstance(bind, async_sessionmaker):
-        return _listen_target(_bound(bind.kw.get("bind"), "this session factory"))
+        return _sync_target(bind.kw.get("bind"), "this session factory")
     if isinstance(bind, AsyncSession):
-        return _listen_target(_bound(bind.bind, "this session"))
+        # The sync session's bind: ``AsyncSession.bind`` is missing on early 2.0 releases.
+        return _sync_target(bind.sync_session.bind, "this session")
+    return _sync_target(bind, "this object")
+
+
+def _sync_target(bind: object, what: str) -> Engine | Connection:
     if isinstance(bind, AsyncConnection):
         return bind.sync_connection if bind.sync_connection is not None else bind.sync_engine
-    return bind.sync_engine
-
-
-def _bound(bind: object, what: str) -> AsyncEngine | AsyncConnection:
-    if isinstance(bind, (AsyncEngine, AsyncConnection)):
+    if isinstance(bind, AsyncEngine):
+        return bind.sync_engine
+    if isinstance(bind, (Engine, Connection)):
         return bind
     raise TypeError(
         f"{what} is not bound to one engine or connection ({bind!r}); "
