@@ -31,6 +31,7 @@ HTTP_FILES = {
     "tests/test_utils/http_fixtures.py",
     "tests/test_utils/http_report.py",
     "tests/unit/test_http_mocks.py",
+    "tests/unit/test_http_routes.py",
     "tests/integration/test_http_parity.py",
     "tests/integration/test_http_server.py",
 }

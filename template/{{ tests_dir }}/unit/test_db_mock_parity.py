@@ -227,6 +227,26 @@ async def test_joined_collection_load_needs_unique(side: Side) -> None:
         assert [s.id for s in (await session.scalars(SHELVES_WITH_BOOKS)).unique().all()] == [1]
 
 
+async def test_joined_collection_load_refuses_rows_of_every_result_kind(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.execute.return_value.all, [(Shelf(id=1),)])
+        side.returns(lambda: session.execute.return_value.mappings.return_value.all, [{}])
+        side.returns(lambda: session.execute.return_value.first, (Shelf(id=1),))
+        with pytest.raises(InvalidRequestError, match=r"^The unique\(\) method must"):
+            (await session.execute(SHELVES_WITH_BOOKS)).all()
+        with pytest.raises(InvalidRequestError, match=r"^The unique\(\) method must"):
+            (await session.execute(SHELVES_WITH_BOOKS)).mappings().all()
+        # first() reads one row and needs no unique().
+        assert (await session.execute(SHELVES_WITH_BOOKS)).first() is not None
+
+
+async def test_a_result_made_unique_beforehand_is_accepted(side: Side) -> None:
+    async with side.factory() as session:
+        side.returns(lambda: session.scalars, make_result(scalars=[Shelf(id=1)]).unique())
+        shelves = (await session.scalars(SHELVES_WITH_BOOKS)).unique().all()
+        assert [shelf.id for shelf in shelves] == [1]
+
+
 async def test_joined_collection_load_needs_unique_when_chained(side: Side) -> None:
     async with side.factory() as session:
         side.returns(lambda: session.execute.return_value.scalars.return_value.all, [Shelf(id=1)])

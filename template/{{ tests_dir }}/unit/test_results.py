@@ -115,3 +115,24 @@ async def test_chaining_on_a_built_result_says_what_to_do() -> None:
     with pytest.raises(AttributeError, match=r"make_result\(scalars=\[\.\.\.\]\)"):
         stream.all.side_effect = RuntimeError
     assert (await session.execute(select(1))).scalars().all() == [1]
+
+
+def test_asserting_on_a_built_results_method_says_it_is_not_a_mock() -> None:
+    result: Any = make_result(scalars=[1])
+
+    with pytest.raises(AttributeError, match=r"Result\.all\(\) of a result built by make_result"):
+        result.all.assert_not_called()
+    assert result.all.__name__ == "all"  # what introspection sees is the real method's
+    assert result.all() == [(1,)]
+
+
+def test_rows_come_from_one_source_only() -> None:
+    with pytest.raises(TypeError, match="only one of rows, scalars= or scalar="):
+        make_result([(1,)], scalar=1)
+    with pytest.raises(TypeError, match="only one of rows, scalars= or scalar="):
+        make_result(scalars=[1], scalar=1)
+
+
+def test_rows_are_all_dicts_or_none_of_them() -> None:
+    with pytest.raises(TypeError, match="all rows as dicts or none of them"):
+        make_result([(1, "a"), {"id": 2, "name": "b"}], columns=["id", "name"])
