@@ -36,8 +36,9 @@ HTTP_CLIENTS: tuple[str, ...] = tuple(COPIER_YML["http_client"]["choices"].value
 DRIVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["drivers"]["default"]
 SERVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["servers"]["default"]
 CLIENT_TABLE: dict[str, dict[str, Any]] = COPIER_YML["http_clients"]["default"]
-# The oldest Python a generated project may declare (python_version).
+# The oldest and newest Python a generated project may declare (python_version).
 OLDEST_PYTHON: str = COPIER_YML["python_version"]["choices"][0]
+NEWEST_PYTHON: str = COPIER_YML["python_version"]["choices"][-1]
 
 
 def drivers_on(server: str) -> tuple[str, ...]:

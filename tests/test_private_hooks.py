@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.helpers import (
     EMBEDDED,
+    NEWEST_PYTHON,
     OLDEST_PYTHON,
     TEMPLATE_ROOT,
     Combo,
@@ -90,17 +90,12 @@ def mismatches(found: dict[str, object], hooks: dict[str, list[str]]) -> list[st
     return wrong
 
 
-def newest_python() -> str:
-    choices = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())["python_version"]
-    return str(max(choices["choices"], key=lambda v: tuple(map(int, v.split(".")))))
-
-
 def test_hooks_match_on_the_newest_library_versions() -> None:
     assert mismatches(signatures(sys.executable, HOOKS), HOOKS) == []
 
 
 def test_python_hooks_match_on_the_oldest_and_newest_python() -> None:
-    for version in (OLDEST_PYTHON, newest_python()):
+    for version in (OLDEST_PYTHON, NEWEST_PYTHON):
         python = python_or_skip(version)
         assert mismatches(signatures(python, PYTHON_HOOKS), PYTHON_HOOKS) == [], version
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
+from tests.helpers import COPIER_YML as TEMPLATE_CONFIG
 from tests.helpers import (
     TEMPLATE_ROOT,
     file_contents,
@@ -217,7 +217,7 @@ SUPPORTED_PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 
 
 def _computed(name: str) -> Any:
-    return yaml.safe_load(COPIER_YML.read_text())[name]["default"]
+    return TEMPLATE_CONFIG[name]["default"]
 
 
 def test_keyword_list_is_pythons() -> None:
