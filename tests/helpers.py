@@ -33,6 +33,8 @@ BIN = Path(sys.executable).parent
 COPIER_YML: dict[str, Any] = yaml.safe_load((TEMPLATE_ROOT / "copier.yml").read_text())
 DRIVERS: tuple[str, ...] = tuple(COPIER_YML["db_driver"]["choices"].values())
 HTTP_CLIENTS: tuple[str, ...] = tuple(COPIER_YML["http_client"]["choices"].values())
+MIGRATIONS: tuple[str, ...] = tuple(COPIER_YML["migrations"]["choices"].values())
+WEB_FRAMEWORKS: tuple[str, ...] = tuple(COPIER_YML["web_framework"]["choices"].values())
 DRIVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["drivers"]["default"]
 SERVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["servers"]["default"]
 CLIENT_TABLE: dict[str, dict[str, Any]] = COPIER_YML["http_clients"]["default"]
@@ -69,11 +71,15 @@ class Combo:
     db_driver: str
     http_client: str
     include_examples: bool
+    migrations: str = "none"
+    web_framework: str = "none"
 
     @property
     def id(self) -> str:
+        """Readable and short (it names databases): the last two answers only when set."""
         examples = "examples" if self.include_examples else "bare"
-        return f"{self.db_driver}-{self.http_client}-{examples}"
+        extra = [value for value in (self.migrations, self.web_framework) if value != "none"]
+        return "-".join([self.db_driver, self.http_client, examples, *extra])
 
     def answers(self, **overrides: Any) -> dict[str, Any]:
         return {
@@ -81,12 +87,51 @@ class Combo:
             "db_driver": self.db_driver,
             "http_client": self.http_client,
             "include_examples": self.include_examples,
+            "migrations": self.migrations,
+            "web_framework": self.web_framework,
             **overrides,
         }
 
 
-MATRIX = [Combo(*values) for values in itertools.product(DRIVERS, HTTP_CLIENTS, (True, False))]
-DEFAULT = Combo(COPIER_YML["db_driver"]["default"], COPIER_YML["http_client"]["default"], True)
+# Every answer that changes the generated code, with its values (python_version
+# and ci change only settings; test_quality and test_ci_files cover them).
+FACTORS: dict[str, tuple[Any, ...]] = {
+    "db_driver": DRIVERS,
+    "http_client": HTTP_CLIENTS,
+    "include_examples": (True, False),
+    "migrations": MIGRATIONS,
+    "web_framework": WEB_FRAMEWORKS,
+}
+# Rendered, linted and type-checked: every combination.
+MATRIX = [Combo(*values) for values in itertools.product(*FACTORS.values())]
+DEFAULT = Combo(
+    *(COPIER_YML[name]["default"] if name != "include_examples" else True for name in FACTORS)
+)
+
+
+def value_pairs(combo: Combo) -> set[tuple[tuple[str, Any], tuple[str, Any]]]:
+    """Every pair of (answer, value) that ``combo`` holds."""
+    chosen = [(name, getattr(combo, name)) for name in FACTORS]
+    return set(itertools.combinations(chosen, 2))
+
+
+def covering_set(matrix: Sequence[Combo], first: Combo) -> list[Combo]:
+    """Combinations in which every pair of answer values occurs at least once.
+
+    Greedy and deterministic: after ``first``, take the combination (earliest in
+    ``matrix`` on a tie) that holds the most pairs not seen yet.
+    """
+    chosen = [first]
+    missing = set().union(*map(value_pairs, matrix)) - value_pairs(first)
+    while missing:
+        best = max(matrix, key=lambda combo: len(value_pairs(combo) & missing))
+        chosen.append(best)
+        missing -= value_pairs(best)
+    return chosen
+
+
+# Whose generated suites run in full, against the real servers.
+COVERING = covering_set(MATRIX, DEFAULT)
 
 
 def combo_params(combos: Sequence[Combo] = MATRIX) -> list[Any]:

@@ -1,4 +1,9 @@
-"""Each generated project's own suite passes, integration tests included, on real servers."""
+"""Generated projects' own suites pass, integration tests included, on real servers.
+
+Every combination is rendered, linted and type-checked (test_render, test_quality);
+the suites run in full on a covering set in which every pair of answer values
+occurs at least once (tests.helpers.COVERING).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import Combo, combo_params, run, suite_env
+from tests.helpers import COVERING, MATRIX, Combo, combo_params, run, suite_env, value_pairs
 
 
-@pytest.mark.parametrize("combo", combo_params())
+def test_the_full_runs_hold_every_pair_of_answer_values() -> None:
+    every_pair = set().union(*map(value_pairs, MATRIX))
+
+    assert set().union(*map(value_pairs, COVERING)) == every_pair
+    assert len(set(COVERING)) == len(COVERING) < len(MATRIX)
+
+
+@pytest.mark.parametrize("combo", combo_params(COVERING))
 def test_generated_suite_passes_with_nothing_skipped(
     combo: Combo, rendered: Callable[[Combo], Path]
 ) -> None:

@@ -37,6 +37,17 @@ def test_ruff_and_mypy_strict_pass(
     _lint_and_type_check(rendered(combo), mypy_cache)
 
 
+@pytest.mark.parametrize("project_name", ["a-service", "web-api"])
+def test_imports_sort_the_same_whatever_the_package_is_called(
+    project_name: str, template_repo: Path, tmp_path: Path
+) -> None:
+    """The service's package sorts before or after test_utils: both pass ruff's isort."""
+    answers = DEFAULT.answers(project_name=project_name, web_framework="fastapi")
+    project = render(template_repo, tmp_path / "p", answers)
+
+    check([BIN / "ruff", "check", "--no-cache", "--select", "I", "."], project)
+
+
 @pytest.mark.parametrize("python_version", PYTHON_VERSIONS)
 @pytest.mark.parametrize(
     "combo", [DEFAULT, Combo(SERVER_DRIVERS[0], "httpx", False)], ids=lambda c: c.id
