@@ -61,7 +61,15 @@ def test_every_choice_has_its_row_and_every_row_a_choice() -> None:
         assert re.fullmatch(r"[\w.\[\]-]+>=[\d.]+", row["dependency"]), row
     for name, server in SERVER_TABLE.items():
         if name != "none":
-            assert {"authority", "port", "image", "health", "service", "ci_env"} <= set(server)
+            assert {
+                "authority",
+                "port",
+                "image",
+                "health",
+                "service",
+                "ci_env",
+                "ci_database_variable",
+            } <= set(server)
             assert server["authority"].endswith(f":{server['port']}"), server
 
 

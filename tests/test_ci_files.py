@@ -43,6 +43,8 @@ def _server(combo: Combo) -> dict[str, Any]:
     return {} if server == "none" else SERVER_TABLE[server]
 
 
+# The generated test database (copier.yml test_database_name) of the self-tests' package.
+TEST_DATABASE = "selftest_service_test"
 TEST_COMMANDS = ('pytest -m "not integration"', "pytest -m integration")
 LINT_COMMANDS = (
     "ruff check",
@@ -139,7 +141,9 @@ def test_github_workflow_structure(
         assert f'--health-cmd "{server["health"]}"' in service["options"]
         url = tests["env"]["TEST_DATABASE_URL"]
         assert url.startswith(DRIVER_TABLE[combo.db_driver]["scheme"] + "://")
-        assert f"@127.0.0.1:{port}/test" in url
+        assert f"@127.0.0.1:{port}/{TEST_DATABASE}" in url
+        # The container creates the database the URL names (never one called `test`).
+        assert service["env"][server["ci_database_variable"]] == TEST_DATABASE
     else:
         assert "services" not in tests
         assert "TEST_DATABASE_URL" not in tests.get("env", {})
@@ -168,7 +172,8 @@ def test_gitlab_pipeline_structure(
         url = tests["variables"]["TEST_DATABASE_URL"]
         assert url.startswith(DRIVER_TABLE[combo.db_driver]["scheme"] + "://")
         assert f"@{alias}:" in url
-        assert url.endswith("/test")
+        assert url.endswith(f"/{TEST_DATABASE}")
+        assert service["variables"][server["ci_database_variable"]] == TEST_DATABASE
     else:
         assert "services" not in tests
         assert "variables" not in tests
