@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers import BIN, DEFAULT, EMBEDDED, SERVER_DRIVERS, Combo, combo_params, run
 
+WEB = Combo(SERVER_DRIVERS[0], "httpx", True, web_framework="fastapi")
 EXPECT = re.compile(r"#\s*expect:\s*(AP\d{3})")
 FINDING = re.compile(r"^(?P<path>.+?):(?P<line>\d+): (?P<code>AP\d{3}) (?P<message>.+)$")
 
@@ -87,6 +88,49 @@ COMMON = """
             pass
 
 
+    import fastapi.testclient as tc
+    import httpx
+    from fastapi import FastAPI
+    from httpx import AsyncClient as Client
+    from starlette.testclient import TestClient
+
+    app = FastAPI()
+
+
+    @pytest.fixture
+    def sync_client() -> TestClient:
+        return TestClient(app)
+
+
+    @pytest.fixture(name="api")
+    def built_by_a_sync_fixture() -> TestClient:
+        with tc.TestClient(app) as built:
+            return built
+
+
+    async def test_sync_client_in_an_async_test(sync_client: TestClient) -> None:  # expect: AP008
+        sync_client.get("/")
+
+
+    @pytest.fixture
+    async def async_fixture_on_a_sync_one(api: TestClient) -> TestClient:  # expect: AP008
+        return api
+
+
+    async def test_builds_a_sync_client() -> None:
+        with tc.TestClient(app) as built:  # expect: AP008
+            built.get("/")
+
+
+    async def test_app_argument() -> None:
+        async with httpx.AsyncClient(app=app, base_url="http://t") as aliased:  # expect: AP009
+            await aliased.get("/")
+        async with Client(  # expect: AP009
+            base_url="http://t", app=app
+        ) as renamed:
+            await renamed.get("/")
+
+
     # --- correct code: nothing below may be reported ---
     class InventoryClient:
         pass
@@ -109,6 +153,24 @@ COMMON = """
     def test_patched_with_a_real_object(mock_session: object) -> None:
         with patch("app.db.session", new=mock_session), patch("app.settings.timeout", new=5):
             pass
+
+
+    from aiohttp.test_utils import TestClient as AiohttpTestClient, TestServer
+    from my_service.testing import AsyncClient as OwnClient
+
+
+    def test_sync_client_in_a_sync_test(sync_client: TestClient, api: TestClient) -> None:
+        with TestClient(app) as built:
+            built.get("/")
+
+
+    async def test_asgi_transport_and_aiohttp_test_client() -> None:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as in_memory:
+            await in_memory.get("/")
+        async with AiohttpTestClient(TestServer(app)) as aiohttp_test_client:
+            await aiohttp_test_client.get("/")
+        async with OwnClient(app=app) as own:  # a wrapper of the service's: its own signature
+            await own.get("/")
     """
 HTTP = {
     "aiohttp": """
@@ -150,9 +212,7 @@ def _check(project: Path, *paths: Path | str) -> tuple[int, list[re.Match[str]],
 
 @pytest.mark.parametrize(
     "combo",
-    combo_params(
-        [DEFAULT, Combo(SERVER_DRIVERS[0], "httpx", True), Combo(SERVER_DRIVERS[1], "none", False)]
-    ),
+    combo_params([DEFAULT, WEB, Combo(SERVER_DRIVERS[1], "none", False)]),
 )
 def test_each_anti_pattern_is_reported_at_its_line(
     combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
@@ -170,12 +230,15 @@ def test_each_anti_pattern_is_reported_at_its_line(
     assert {(int(f["line"]), f["code"]) for f in findings} == expected, output
     assert all(f["path"] == str(bad) and "Fix:" in f["message"] for f in findings), output
     assert {code for _, code in expected} >= {"AP001", "AP002", "AP003", "AP005", "AP006"}
+    fixes = {f["code"]: f["message"].rsplit("Fix: ", 1)[1] for f in findings}
+    fixtures_named = "`client` / `db_client` fixtures" in fixes["AP008"]
+    assert fixtures_named == (combo.web_framework == "fastapi"), fixes["AP008"]
 
 
 def test_every_code_is_covered_by_the_bad_module() -> None:
     codes = set(EXPECT.findall(_bad_module("aiohttp")))
 
-    assert codes == {f"AP00{n}" for n in range(1, 8)}
+    assert codes == {f"AP00{n}" for n in range(1, 10)}
 
 
 @pytest.mark.parametrize("combo", combo_params())
@@ -210,7 +273,7 @@ def test_test_utils_is_skipped_and_ignore_file_is_honoured(
 # ---- --fix ----
 
 FIXED = re.compile(r"^(?P<path>.+?):(?P<line>\d+): fixed (?P<code>AP\d{3})$")
-MECHANICAL = {"AP006"}  # always fixed; AP002 only with a literal argument
+MECHANICAL = {"AP006", "AP009"}  # always fixed here; AP002 only with a literal argument
 PORTED = '''\
 """Ported tests: données d'exemple."""
 
@@ -265,7 +328,7 @@ def _fix(project: Path, *paths: Path) -> tuple[int, list[re.Match[str]], list[re
     return ran.returncode, fixed, left
 
 
-@pytest.mark.parametrize("combo", combo_params([DEFAULT, Combo(SERVER_DRIVERS[0], "httpx", True)]))
+@pytest.mark.parametrize("combo", combo_params([DEFAULT, WEB]))
 def test_fix_rewrites_the_mechanical_findings_and_reports_the_rest(
     combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
 ) -> None:
@@ -332,3 +395,98 @@ def test_fix_drops_the_pytest_import_the_markers_were_the_last_users_of(
     lint = [BIN / "ruff", "check", "--isolated", "--select", "E,F,W,I", module]
     assert run(lint, tmp_path).returncode == 0
     assert run([BIN / "ruff", "format", "--isolated", "--check", module], tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize("combo", combo_params([DEFAULT]))
+def test_a_sync_client_fixture_counts_where_its_conftest_reaches(
+    combo: Combo, rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    files = {
+        "tests/conftest.py": """
+            import pytest
+            from fastapi.testclient import TestClient
+
+            from my_service.app import app
+
+
+            @pytest.fixture
+            def client() -> TestClient:
+                return TestClient(app)
+            """,
+        "tests/api/test_api.py": """
+            async def test_async(client) -> None:
+                pass
+
+
+            def test_sync(client) -> None:
+                pass
+            """,
+        "tests/db/conftest.py": """
+            import httpx
+            import pytest
+
+            from my_service.app import app
+
+
+            @pytest.fixture
+            async def client():
+                async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app)) as c:
+                    yield c
+            """,
+        "tests/db/test_db.py": "async def test_async(client) -> None:\n    pass\n",
+        "other/test_other.py": "async def test_async(client) -> None:\n    pass\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(textwrap.dedent(text).lstrip())
+
+    returncode, findings, output = _check(rendered(combo), tmp_path / "tests", tmp_path / "other")
+
+    assert returncode == 1, output
+    api = str(tmp_path / "tests/api/test_api.py")
+    assert [(f["path"], f["line"], f["code"]) for f in findings] == [(api, "1", "AP008")], output
+
+
+APP_ARGUMENT = """\
+import httpx as hx
+from httpx import (
+    USE_CLIENT_DEFAULT,
+    AsyncClient,
+    Response,
+)
+
+from my_service.app import app
+
+
+async def test_spellings() -> None:
+    async with hx.AsyncClient(app=app) as first:
+        await first.get("/", timeout=USE_CLIENT_DEFAULT)
+    async with AsyncClient(base_url="http://t", app=app) as second:  # keep
+        assert isinstance(await second.get("/"), Response)
+    async with AsyncClient(app=app, transport=None) as both:  # yours to choose
+        await both.get("/")
+    AsyncClient(app=app)  # async-patterns: ignore
+"""
+
+
+def test_fix_passes_the_app_through_an_asgi_transport(
+    rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    module = tmp_path / "test_api.py"
+    module.write_text(APP_ARGUMENT)
+
+    returncode, fixed, left = _fix(rendered(DEFAULT), module)
+
+    assert module.read_text() == (
+        APP_ARGUMENT.replace("    AsyncClient,\n", "    ASGITransport,\n    AsyncClient,\n")
+        .replace("hx.AsyncClient(app=app)", "hx.AsyncClient(transport=hx.ASGITransport(app=app))")
+        .replace('"http://t", app=app)', '"http://t", transport=ASGITransport(app=app))')
+    )
+    assert [(m["line"], m["code"]) for m in fixed] == [("12", "AP009"), ("14", "AP009")]
+    assert [(m["line"], m["code"]) for m in left] == [("17", "AP009")]
+    assert returncode == 1
+    # the imports stay sorted and used (longer lines are ruff format's to break)
+    lint = [BIN / "ruff", "check", "--isolated", "--select", "F,I", module]
+    lint += ["--config", "lint.isort.known-first-party = ['my_service']"]
+    assert run(lint, tmp_path).returncode == 0
+    assert _fix(rendered(DEFAULT), module)[1] == [], "a second --fix must change nothing"
