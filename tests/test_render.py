@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +40,10 @@ EXAMPLES_ONLY = {
     "src/selftest_service/catalog.py",
     "tests/unit/test_catalog.py",
     "tests/contract/test_product_repository.py",
+    "tests/test_utils/factories.py",
+    "tests/test_utils/factory_fixtures.py",
+    "tests/unit/test_factories.py",
+    "tests/integration/test_factories.py",
 }
 HTTP_EXAMPLES_ONLY = {"src/selftest_service/inventory.py"}
 
@@ -72,6 +77,24 @@ def test_no_rendered_file_is_empty_or_names_an_unused_tool(
         if name.endswith(".py"):
             for tool in other_drivers | other_clients:
                 assert f"import {tool}" not in text, f"{name} imports {tool} ({combo.id})"
+
+
+@pytest.mark.parametrize("combo", combo_params())
+def test_polyfactory_is_declared_and_imported_only_with_the_examples(
+    combo: Combo, rendered: Callable[[Combo], Path]
+) -> None:
+    project = rendered(combo)
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    declared = pyproject["project"]["optional-dependencies"]["test"]
+    importers = {
+        name
+        for name in generated_files(project)
+        if name.endswith(".py") and "polyfactory" in (project / name).read_text()
+    }
+
+    assert any(dep.startswith("polyfactory>=") for dep in declared) is combo.include_examples
+    factory_files = {"tests/test_utils/factories.py", "tests/unit/test_factories.py"}
+    assert importers == (factory_files if combo.include_examples else set())
 
 
 @pytest.mark.parametrize("combo", combo_params())

@@ -129,11 +129,26 @@ def test_covers_every_fixture_and_every_known_error(
     errors += ERRORS_BY_SERVER.get(DRIVER_TABLE[combo.db_driver]["server"], [])
     errors += ERRORS_BY_ANSWER.get(combo.http_client, [])
     errors += ERRORS_BY_WEB_FRAMEWORK.get(combo.web_framework, [])
+    if combo.include_examples:
+        fixtures = [*fixtures, "product_factory"]
+        errors += ["'__async_persistence__' handler must be defined"]
 
     table = doc.split("## Which fixture for what", 1)[1].split("\n## ", 1)[0]
     assert [f for f in fixtures if f"`{f}`" not in table and f not in table] == []
     error_table = doc.split("## Error message", 1)[1]
     assert [e for e in errors if e not in error_table] == []
+
+
+@pytest.mark.parametrize("combo", combo_params())
+def test_test_data_section_says_when_to_use_make_result_and_the_factories(
+    combo: Combo, rendered: Callable[[Combo], Path]
+) -> None:
+    section = _doc(rendered, combo).split("\n## Test data\n", 1)[1].split("\n## ", 1)[0]
+
+    assert "make_result" in section
+    assert "db_session" in section
+    factories = ["ProductFactory.build(", "product_factory", "--randomly-seed=", "__random_seed__"]
+    assert [name in section for name in factories] == [combo.include_examples] * len(factories)
 
 
 @pytest.mark.parametrize("combo", combo_params())
