@@ -446,11 +446,13 @@ def test_app_alembic_ini_must_exist_before_anything_is_written(
 ) -> None:
     answers = {"project_name": "svc", "existing_project": True, "migrations": "alembic"}
     for value, expected in [("alembic.ini", "does not exist"), ("../alembic.ini", "relative")]:
-        dest = tmp_path / value.replace("/", "_")
+        service = tmp_path / value.replace("/", "_")
+        shutil.copytree(SERVICES / NOTES.name, service)  # a service without Alembic
+        before = file_contents(service)
         with pytest.raises(ValueError, match="app_alembic_ini") as refused:
-            render(template_repo, dest, {**answers, "app_alembic_ini": value})
+            render(template_repo, service, {**answers, "app_alembic_ini": value})
         assert expected in str(refused.value)
-        assert not dest.exists()
+        assert file_contents(service) == before
 
 
 ADOPTION_BAD_ANSWERS = [
