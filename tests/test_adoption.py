@@ -69,6 +69,20 @@ LEDGER = Service(
             assert await balance(db_session, "cash") == 0
     """,
 )
+# The ledger adopted with its Alembic migrations: they build the test schema.
+LEDGER_MIGRATED = Service(
+    "ledger",
+    {**LEDGER.answers, "migrations": "alembic", "app_alembic_ini": "alembic.ini"},
+    integration_paths=LEDGER.integration_paths,
+    uses_tables=LEDGER.uses_tables
+    + """
+        from sqlalchemy import text
+
+        async def test_its_migrations_built_the_test_schema(db_session):
+            version = await db_session.scalar(text("SELECT version_num FROM alembic_version"))
+            assert version == "0001"
+    """,
+)
 SHOPCAT = Service(
     "shopcat",
     {"app_package": "shopcat", "app_metadata": "shopcat.models:Base", "http_client": "none"},
@@ -100,6 +114,8 @@ CASES = [
     pytest.param(LEDGER, "asyncpg", id="ledger-asyncpg"),
     # Named schemas on MariaDB too (a schema is a database there: translated away).
     pytest.param(LEDGER, "aiomysql", id="ledger-aiomysql"),
+    pytest.param(LEDGER_MIGRATED, "aiosqlite", id="ledger-alembic-aiosqlite"),
+    pytest.param(LEDGER_MIGRATED, "asyncpg", id="ledger-alembic-asyncpg"),
     pytest.param(SHOPCAT, "aiosqlite", id="shopcat-aiosqlite"),
     pytest.param(SHOPCAT, "aiomysql", id="shopcat-aiomysql"),
     pytest.param(NOTES, "aiosqlite", id="notes-aiosqlite"),
@@ -167,7 +183,7 @@ def _env(service: Service, driver: str, database: str | None) -> dict[str, str]:
         env["TEST_DATABASE_URL"] = (
             NOWHERE[driver] if database is None else SERVER_URLS[driver].format(name=database)
         )
-        if service is LEDGER:  # the ledger's own database tests read their own variable
+        if service.name == LEDGER.name:  # the ledger's own database tests read their own variable
             server = {"asyncpg": "postgres", "aiomysql": "mysql"}.get(driver, "postgres")
             root = server if database is not None else "nowhere_test"
             env["LEDGER_DATABASE_URL"] = env["TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/" + root
@@ -250,7 +266,7 @@ def test_the_readme_steps_adopt_the_service_and_its_tables(
     )
     ran = run(["pytest", "-p", "no:randomly", "checks"], project, env)
     assert ran.returncode == 0, ran.output
-    assert "1 passed" in ran.output, ran.output
+    assert f"{service.uses_tables.count('async def test_')} passed" in ran.output, ran.output
 
     # Without a database server: nothing selected tries a socket (pytest-socket
     # would fail it), even with the server URLs pointing where nothing listens.
@@ -344,6 +360,99 @@ def test_an_empty_metadata_fails_the_integration_tests_in_one_line(tmp_path: Pat
     assert lines, ran.output
     assert all(wanted in line for line in lines), ran.output
     assert "Traceback" not in ran.output
+
+
+# The ledger's env.py before it ran anything: Alembic "succeeds" without touching
+# any database (as a public service's env.py that ignored the test URL did).
+_IGNORES_EVERYTHING = """
+from finances.models import Base
+
+target_metadata = Base.metadata
+"""
+# An env.py that always runs on its own engine, in an event loop of its own.
+_OWN_LOOP = """
+import asyncio
+
+from alembic import context
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from finances.models import Base
+
+
+def run(connection):
+    context.configure(connection=connection, target_metadata=Base.metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def main():
+    engine = create_async_engine("sqlite+aiosqlite:///ledger.db")
+    async with engine.connect() as connection:
+        await connection.run_sync(run)
+    await engine.dispose()
+
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize(
+    ("env_py", "no_revision", "expected"),
+    [
+        pytest.param(
+            _IGNORES_EVERYTHING,
+            False,
+            "alembic upgrade head did not reach the test database: its alembic_version is "
+            "missing, the head is 0001. The env.py of alembic.ini must run the migrations on "
+            "config.attributes['connection']",
+            id="env-ignores-the-test-database",
+        ),
+        pytest.param(
+            _OWN_LOOP,
+            False,
+            "alembic upgrade head ignored the test connection: it started an event loop of its own",
+            id="env-runs-its-own-engine",
+        ),
+        pytest.param(None, True, "hold no revision", id="empty-versions"),
+    ],
+)
+def test_migrations_that_miss_the_test_database_fail_in_one_line(
+    template_repo: Path, tmp_path: Path, env_py: str | None, no_revision: bool, expected: str
+) -> None:
+    """Both happened on a real service: nothing may pass on an empty schema."""
+    project = tmp_path / "ledger"
+    shutil.copytree(SERVICES / LEDGER.name, project)
+    if env_py is not None:
+        (project / "migrations/env.py").write_text(textwrap.dedent(env_py))
+    if no_revision:
+        (project / "migrations/versions/0001_initial.py").unlink()
+    init_project(project)
+    answers = {**LEDGER_MIGRATED.answers, "db_driver": "aiosqlite", "existing_project": "true"}
+    copy = _with_answers(readme_adoption_steps()[1], template_repo, answers)
+    env = _env(LEDGER, "aiosqlite", None)
+    assert run(copy, project, env).returncode == 0
+
+    ran = run(["pytest", "-p", "no:randomly", "testkit/integration/test_database.py"], project, env)
+
+    assert ran.returncode != 0
+    lines = [line for line in ran.output.splitlines() if expected in line]
+    assert lines, ran.output
+    assert "Traceback" not in ran.output, ran.output
+    assert not re.search(r"\d+ passed", ran.output), ran.output
+
+
+def test_app_alembic_ini_must_exist_before_anything_is_written(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    answers = {"project_name": "svc", "existing_project": True, "migrations": "alembic"}
+    for value, expected in [("alembic.ini", "does not exist"), ("../alembic.ini", "relative")]:
+        service = tmp_path / value.replace("/", "_")
+        shutil.copytree(SERVICES / NOTES.name, service)  # a service without Alembic
+        before = file_contents(service)
+        with pytest.raises(ValueError, match="app_alembic_ini") as refused:
+            render(template_repo, service, {**answers, "app_alembic_ini": value})
+        assert expected in str(refused.value)
+        assert file_contents(service) == before
 
 
 ADOPTION_BAD_ANSWERS = [

@@ -16,6 +16,7 @@ from tests.helpers import (
     DRIVER_TABLE,
     DRIVERS,
     HTTP_CLIENTS,
+    MIGRATIONS,
     SERVER_TABLE,
     TEMPLATE_ROOT,
     template_files,
@@ -52,6 +53,10 @@ def test_at_most_six_files_name_a_driver() -> None:
 def test_every_choice_has_its_row_and_every_row_a_choice() -> None:
     assert set(DRIVER_TABLE) == set(DRIVERS)
     assert set(CLIENT_TABLE) == set(HTTP_CLIENTS)
+    migration_tools = COPIER_YML["migration_tools"]["default"]
+    assert set(migration_tools) == set(MIGRATIONS)
+    for row in migration_tools.values():
+        assert "dependency" not in row or re.fullmatch(r"[\w.-]+>=[\d.]+", row["dependency"]), row
     assert {row["server"] for row in DRIVER_TABLE.values()} == set(SERVER_TABLE)
     assert COPIER_YML["parity_driver"]["default"] in DRIVERS
     for driver, row in DRIVER_TABLE.items():

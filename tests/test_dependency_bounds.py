@@ -15,6 +15,7 @@ import pytest
 from tests.helpers import (
     DRIVERS,
     HTTP_CLIENTS,
+    MIGRATIONS,
     OLDEST_PYTHON,
     Combo,
     check,
@@ -30,8 +31,12 @@ from tests.helpers import (
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "combo",
-    # every driver once, the clients and the examples answer varied across them
-    [Combo(d, HTTP_CLIENTS[i % 3], i % 2 == 0) for i, d in enumerate(DRIVERS)],
+    # every driver once, the clients, the examples and the migrations answers varied
+    # across them (alembic on the second and third: with and without examples)
+    [
+        Combo(d, HTTP_CLIENTS[i % 3], i % 2 == 0, MIGRATIONS[(i + 1) // 2 % 2])
+        for i, d in enumerate(DRIVERS)
+    ],
     ids=lambda c: c.id,
 )
 def test_generated_suite_passes_on_the_lowest_declared_versions(

@@ -114,7 +114,8 @@ def test_mypy_checks_the_template_python_in_place(
     A file whose name is a Jinja condition is not a module name mypy can map, so
     it is checked on its own (as ``__main__``); the others are checked together.
     """
-    project = rendered(Combo(DEFAULT.db_driver, client, True))
+    # migrations=alembic: the migration fixtures and tests import test_utils.migrations.
+    project = rendered(Combo(DEFAULT.db_driver, client, True, migrations="alembic"))
     config = tmp_path / "mypy.ini"
     config.write_text(
         "[mypy]\nstrict = True\nwarn_unreachable = True\n"

@@ -46,6 +46,15 @@ EXAMPLES_ONLY = {
     "tests/integration/test_factories.py",
 }
 HTTP_EXAMPLES_ONLY = {"src/selftest_service/inventory.py"}
+ALEMBIC_ONLY = {
+    "alembic.ini",
+    "migrations/env.py",
+    "migrations/script.py.mako",
+    "migrations/versions/0001_initial.py",
+    "tests/test_utils/migrations.py",
+    "tests/test_utils/migration_fixtures.py",
+    "tests/integration/test_migrations.py",
+}
 
 
 @pytest.mark.parametrize("combo", combo_params())
@@ -59,6 +68,11 @@ def test_renders_the_files_the_answers_need_and_no_others(
     assert not (files & EXAMPLES_ONLY) or combo.include_examples
     wants_http_example = combo.include_examples and combo.http_client != "none"
     assert bool(files & HTTP_EXAMPLES_ONLY) is wants_http_example
+    if combo.migrations == "alembic":
+        assert files >= ALEMBIC_ONLY
+    else:
+        assert not files & ALEMBIC_ONLY
+        assert not [name for name in files if name.startswith("migrations/")]
 
 
 @pytest.mark.parametrize("combo", combo_params())
@@ -104,10 +118,13 @@ def test_answers_file_records_the_answers_and_the_template_version(
     answers = yaml.safe_load((rendered(combo) / ".copier-answers.yml").read_text())
 
     assert answers["_commit"] == "1.0.0"
-    assert {k: answers[k] for k in ("db_driver", "http_client", "include_examples")} == {
+    recorded = ("db_driver", "http_client", "include_examples", "migrations")
+    assert {k: answers[k] for k in recorded} == {
         "db_driver": combo.db_driver,
         "http_client": combo.http_client,
         "include_examples": combo.include_examples,
+        "migrations": combo.migrations,
     }
+    assert "app_alembic_ini" not in answers, "an adoption answer in a greenfield project"
     for computed in ("python_keywords", "stdlib_module_names", "test_database_name"):
         assert computed not in answers, "computed values must not be stored"

@@ -86,6 +86,13 @@ ERRORS_BY_WEB_FRAMEWORK = {
         "'State' object has no attribute '...'",
     ],
 }
+# With migrations=alembic.
+MIGRATION_ERRORS = [
+    "alembic upgrade head did not reach the test database",
+    "alembic upgrade head ignored the test connection",
+    "hold no revision",
+    "the models differ from the migrations",
+]
 # By the driver's server (copier.yml's drivers[*].server; none = embedded).
 ERRORS_BY_SERVER = {
     "mysql": ["commit DDL implicitly"],
@@ -125,7 +132,9 @@ def test_covers_every_fixture_and_every_known_error(
 ) -> None:
     doc = _doc(rendered, combo)
     fixtures = FIXTURES + (HTTP_FIXTURES if combo.http_client != "none" else [])
+    fixtures += ["migration_connection"] if combo.migrations == "alembic" else []
     errors = ERRORS + ERRORS_BY_ANSWER.get(combo.db_driver, [])
+    errors += MIGRATION_ERRORS if combo.migrations == "alembic" else []
     errors += ERRORS_BY_SERVER.get(DRIVER_TABLE[combo.db_driver]["server"], [])
     errors += ERRORS_BY_ANSWER.get(combo.http_client, [])
     errors += ERRORS_BY_WEB_FRAMEWORK.get(combo.web_framework, [])
