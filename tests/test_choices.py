@@ -18,6 +18,8 @@ from tests.helpers import (
     HTTP_CLIENTS,
     SERVER_TABLE,
     TEMPLATE_ROOT,
+    WEB_FRAMEWORKS,
+    WEB_TABLE,
     template_files,
 )
 
@@ -52,6 +54,10 @@ def test_at_most_six_files_name_a_driver() -> None:
 def test_every_choice_has_its_row_and_every_row_a_choice() -> None:
     assert set(DRIVER_TABLE) == set(DRIVERS)
     assert set(CLIENT_TABLE) == set(HTTP_CLIENTS)
+    assert set(WEB_TABLE) == set(WEB_FRAMEWORKS)
+    for row in WEB_TABLE.values():
+        for key in ("dependency", "test_dependency"):
+            assert key not in row or re.fullmatch(r"[\w.\[\]-]+>=[\d.]+", row[key]), row
     assert {row["server"] for row in DRIVER_TABLE.values()} == set(SERVER_TABLE)
     assert COPIER_YML["parity_driver"]["default"] in DRIVERS
     for driver, row in DRIVER_TABLE.items():
