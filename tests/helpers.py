@@ -38,6 +38,7 @@ WEB_FRAMEWORKS: tuple[str, ...] = tuple(COPIER_YML["web_framework"]["choices"].v
 DRIVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["drivers"]["default"]
 SERVER_TABLE: dict[str, dict[str, Any]] = COPIER_YML["servers"]["default"]
 CLIENT_TABLE: dict[str, dict[str, Any]] = COPIER_YML["http_clients"]["default"]
+WEB_TABLE: dict[str, dict[str, Any]] = COPIER_YML["web_frameworks"]["default"]
 # The oldest and newest Python a generated project may declare (python_version).
 OLDEST_PYTHON: str = COPIER_YML["python_version"]["choices"][0]
 NEWEST_PYTHON: str = COPIER_YML["python_version"]["choices"][-1]

@@ -19,6 +19,8 @@ from tests.helpers import (
     MIGRATIONS,
     SERVER_TABLE,
     TEMPLATE_ROOT,
+    WEB_FRAMEWORKS,
+    WEB_TABLE,
     template_files,
 )
 
@@ -57,6 +59,10 @@ def test_every_choice_has_its_row_and_every_row_a_choice() -> None:
     assert set(migration_tools) == set(MIGRATIONS)
     for row in migration_tools.values():
         assert "dependency" not in row or re.fullmatch(r"[\w.-]+>=[\d.]+", row["dependency"]), row
+    assert set(WEB_TABLE) == set(WEB_FRAMEWORKS)
+    for row in WEB_TABLE.values():
+        for key in ("dependency", "test_dependency"):
+            assert key not in row or re.fullmatch(r"[\w.\[\]-]+>=[\d.]+", row[key]), row
     assert {row["server"] for row in DRIVER_TABLE.values()} == set(SERVER_TABLE)
     assert COPIER_YML["parity_driver"]["default"] in DRIVERS
     for driver, row in DRIVER_TABLE.items():

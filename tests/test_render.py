@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.helpers import HTTP_CLIENTS, SERVER_DRIVERS, Combo, combo_params, generated_files
+from tests.helpers import (
+    HTTP_CLIENTS,
+    SERVER_DRIVERS,
+    WEB_TABLE,
+    Combo,
+    combo_params,
+    generated_files,
+)
 
 ALWAYS = {
     ".copier-answers.yml",
@@ -55,6 +62,16 @@ ALEMBIC_ONLY = {
     "tests/test_utils/migration_fixtures.py",
     "tests/integration/test_migrations.py",
 }
+# web_framework != none: the app, its fixtures and its tests.
+WEB_ONLY = {
+    "src/selftest_service/app.py",
+    "src/selftest_service/dependencies.py",
+    "src/selftest_service/routes.py",
+    "tests/test_utils/web_app.py",
+    "tests/test_utils/web_fixtures.py",
+    "tests/unit/test_app.py",
+    "tests/integration/test_app_database.py",
+}
 
 
 @pytest.mark.parametrize("combo", combo_params())
@@ -73,6 +90,25 @@ def test_renders_the_files_the_answers_need_and_no_others(
     else:
         assert not files & ALEMBIC_ONLY
         assert not [name for name in files if name.startswith("migrations/")]
+    assert (files >= WEB_ONLY) is (combo.web_framework != "none")
+    assert not (files & WEB_ONLY) or combo.web_framework != "none"
+
+
+@pytest.mark.parametrize("combo", combo_params())
+def test_the_web_fixtures_are_loaded_and_the_framework_declared_only_when_chosen(
+    combo: Combo, rendered: Callable[[Combo], Path]
+) -> None:
+    project = rendered(combo)
+    conftest = (project / "tests/conftest.py").read_text()
+    pyproject = (project / "pyproject.toml").read_text()
+
+    assert ('"test_utils.web_fixtures"' in conftest) is (combo.web_framework != "none")
+    row = WEB_TABLE[combo.web_framework]
+    for key in ("dependency", "test_dependency"):
+        if key in row:
+            assert pyproject.count(f'"{row[key]}"') == 1, (key, combo.id)
+    if combo.web_framework == "none":
+        assert "fastapi" not in pyproject
 
 
 @pytest.mark.parametrize("combo", combo_params())
@@ -82,7 +118,9 @@ def test_no_rendered_file_is_empty_or_names_an_unused_tool(
     project = rendered(combo)
     # The embedded driver is imported by the mock parity tests whatever the choice.
     other_drivers = set(SERVER_DRIVERS) - {combo.db_driver}
-    other_clients = set(HTTP_CLIENTS) - {"none", combo.http_client}
+    # The web framework's modules (its test client's included) are used whatever the client.
+    used = {combo.http_client, *WEB_TABLE[combo.web_framework].get("modules", [])}
+    other_clients = set(HTTP_CLIENTS) - {"none"} - used
     for name in generated_files(project):
         if name.endswith("py.typed"):
             continue

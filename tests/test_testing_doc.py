@@ -25,6 +25,7 @@ from tests.helpers import (
     MATRIX,
     SERVER_DRIVERS,
     SERVER_TABLE,
+    WEB_TABLE,
     Combo,
     combo_params,
 )
@@ -41,6 +42,7 @@ FIXTURES = [
     "db_session_factory",
 ]
 HTTP_FIXTURES = ["mock_http", "mock_http_session", "local HTTP server fixture"]
+WEB_FIXTURES = ["app", "client", "db_client"]
 # Every error of PITFALLS.md (and the ones found since), as the table quotes it.
 ERRORS = [
     "'coroutine' object does not support the asynchronous context manager protocol",
@@ -111,9 +113,9 @@ def test_mentions_only_the_chosen_driver_and_client(
     doc = _doc(rendered, combo)
     words = set(re.findall(r"[A-Za-z_]+", doc))
 
-    others = (set(DRIVERS) - {combo.db_driver}) | (set(HTTP_CLIENTS) - {combo.http_client, "none"})
-    if combo.web_framework == "fastapi":  # its in-memory test client is httpx's
-        others -= {"httpx"}
+    # The web framework's modules (its test client's included) are named whatever the client.
+    used = {combo.http_client, "none", *WEB_TABLE[combo.web_framework].get("modules", [])}
+    others = (set(DRIVERS) - {combo.db_driver}) | (set(HTTP_CLIENTS) - used)
     for client, tools in HTTP_ONLY_TOOLS.items():
         if client != combo.http_client:
             others |= tools
@@ -133,6 +135,7 @@ def test_covers_every_fixture_and_every_known_error(
     doc = _doc(rendered, combo)
     fixtures = FIXTURES + (HTTP_FIXTURES if combo.http_client != "none" else [])
     fixtures += ["migration_connection"] if combo.migrations == "alembic" else []
+    fixtures += WEB_FIXTURES if combo.web_framework != "none" else []
     errors = ERRORS + ERRORS_BY_ANSWER.get(combo.db_driver, [])
     errors += MIGRATION_ERRORS if combo.migrations == "alembic" else []
     errors += ERRORS_BY_SERVER.get(DRIVER_TABLE[combo.db_driver]["server"], [])
