@@ -116,7 +116,8 @@ def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
 
 def test_adoption_generates_no_web_app_and_no_web_fixtures(tmp_path: Path) -> None:
     """The web fixtures build the generated ``create_app()``, which an adopted
-    service does not get: web_framework has no effect there."""
+    service does not get: web_framework is not asked, and a given answer has no
+    effect and is not recorded."""
     template = snapshot_template(tmp_path / "template")
     service = _service(tmp_path / "orders")
 
@@ -126,6 +127,7 @@ def test_adoption_generates_no_web_app_and_no_web_fixtures(tmp_path: Path) -> No
     assert not [name for name in added if "web_" in name or "test_app" in name], added
     assert "fastapi" not in (service / "pyproject.async-testkit.toml").read_text()
     assert "web_fixtures" not in (service / "tests/test_utils/plugin.py").read_text()
+    assert "web_framework" not in (service / ".copier-answers.yml").read_text()
 
 
 def test_the_reference_pyproject_packages_no_stub_and_wires_the_plugin(tmp_path: Path) -> None:
