@@ -2,9 +2,10 @@
 
 ``db_engine`` is created once per test session (and per xdist worker) with the
 schema from ``test_utils.schema``; under xdist the schema is built once per run
-in a template that every worker's database is copied from (see ``database``). ``db_session`` and ``db_session_factory`` run
-in an outer transaction that is rolled back after each test; the code under test
-may ``commit()`` (it releases a SAVEPOINT), and nothing reaches the next test.
+in a template that every worker's database is copied from (see ``database``).
+``db_session`` and ``db_session_factory`` run in an outer transaction that is
+rolled back after each test; the code under test may ``commit()`` (it releases
+a SAVEPOINT), and nothing reaches the next test.
 
 Every fixture here runs on the session-scoped event loop: a pooled connection
 belongs to the loop that opened it, so the tests that use these fixtures must
