@@ -67,7 +67,7 @@ async def db_engine(
                 _build_failed(exc)
         else:
             template_base = database.configured_url(run.directory)
-            preparing = database.create_from_template(url, template_base, run.token, _build_in)
+            preparing = database.create_from_template(url, template_base, run.token, build_schema)
             if await _prepare(request.config, base_url, preparing):
                 _report_template_built(request.config)
         yield engine
@@ -99,12 +99,12 @@ def _build_failed(exc: _BuildError) -> NoReturn:
     raise cause or exc from None
 
 
-async def _build_in(url: URL) -> None:
-    """Build the schema in the database at ``url`` (the run's template)."""
-    try:
-        engine = database.make_test_engine(url)
-    except SchemaError as exc:
-        raise _BuildError from exc
+async def build_schema(url: URL) -> None:
+    """Build the schema in the database at ``url`` (the run's template).
+
+    What ``db_engine`` hands to ``database.create_from_template``.
+    """
+    engine = database.make_test_engine(url)
     try:
         await _build_schema(engine)
     finally:
@@ -126,8 +126,8 @@ async def _build_schema(engine: AsyncEngine) -> None:
 # The template of a distributed run: the controller names it and hands the name
 # to every worker (xdist's ``workerinput``); the worker that builds it says so
 # (``workeroutput``), and the controller drops it after the last worker is done.
-_RUN_INPUT = "async_testkit_template"
-_BUILT_OUTPUT = "async_testkit_template_built"
+TEMPLATE_INPUT = "async_testkit_template"
+TEMPLATE_BUILT = "async_testkit_template_built"
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,15 @@ class _Run:
     directory: Path
 
 
-class _Node(Protocol):
-    """The part of xdist's ``WorkerController`` these hooks use (xdist has no types)."""
+class _Process(Protocol):
+    """The part of a ``pytest.Session`` the hooks below use."""
 
     config: pytest.Config
+
+
+class _Node(_Process, Protocol):
+    """The part of xdist's ``WorkerController`` these hooks use (xdist has no types)."""
+
     workerinput: dict[str, Any]
 
 
@@ -152,12 +157,12 @@ _BUILT = pytest.StashKey[bool]()
 
 def _template_run(config: pytest.Config) -> _Run | None:
     """The run's template on an xdist worker; None without xdist or with ``-n 0``."""
-    given = getattr(config, "workerinput", {}).get(_RUN_INPUT)
+    given = getattr(config, "workerinput", {}).get(TEMPLATE_INPUT)
     return None if given is None else _Run(given[0], Path(given[1]))
 
 
 def _report_template_built(config: pytest.Config) -> None:
-    config.workeroutput[_BUILT_OUTPUT] = True  # type: ignore[attr-defined]
+    config.workeroutput[TEMPLATE_BUILT] = True  # type: ignore[attr-defined]
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -167,7 +172,7 @@ def pytest_configure_node(node: _Node) -> None:
     if run is None:
         run = _Run(uuid.uuid4().hex[:12], Path(tempfile.mkdtemp(prefix="testkit-template-")))
         node.config.stash[_RUN] = run
-    node.workerinput[_RUN_INPUT] = (run.token, str(run.directory))
+    node.workerinput[TEMPLATE_INPUT] = (run.token, str(run.directory))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -175,11 +180,11 @@ def pytest_testnodedown(node: _Node, error: object) -> None:
     """On the xdist controller: note whether this worker built the template."""
     del error
     output = getattr(node, "workeroutput", {})
-    if output.get(_BUILT_OUTPUT):
+    if output.get(TEMPLATE_BUILT):
         node.config.stash[_BUILT] = True
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: _Process) -> None:
     """On the xdist controller, after every worker: drop the run's template."""
     run = session.config.stash.get(_RUN, None)
     if run is None:
