@@ -17,7 +17,9 @@ Then a generated project (examples, no HTTP client, the ``--migrations``
 answer) gets about 200 more integration tests (``LOAD_TESTS``: parametrized
 copies of repository, service and session tests doing real queries), and its
 integration suite is timed with ``pytest -n 2`` vs ``-n 0``, and with no test
-selected (``-k``), which is what starting the processes and collecting costs.
+selected (``-k``), which is what starting the processes and collecting costs;
+CPU seconds (all processes) next to the wall times show how much of ``-n 2``'s
+time is work added by the extra processes rather than waiting.
 The generated projects run the way a developer's machine runs them: bytecode
 caching on (``PYTHONDONTWRITEBYTECODE`` removed, one warm-up run first), or
 every xdist worker compiles (and assertion-rewrites) every module again.
@@ -36,6 +38,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -263,8 +266,10 @@ def render_project(driver: str, migrations: str, tmp: Path) -> Path:
     return project
 
 
-def time_suite(project: Path, driver: str, workers: int, runs: int, select: list[str]) -> float:
-    """Median wall time of the integration suite with ``-n workers``."""
+def time_suite(
+    project: Path, driver: str, workers: int, runs: int, select: list[str]
+) -> tuple[float, float]:
+    """Median wall time and CPU time (all processes) of the integration suite, ``-n workers``."""
     env = {**os.environ, "PYTHONPATH": "src", "CI": "true"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a developer's machine caches bytecode
     if driver in SERVER_URLS:
@@ -274,16 +279,20 @@ def time_suite(project: Path, driver: str, workers: int, runs: int, select: list
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
     command += ["-m", "integration", "-n", str(workers), *select]
     timings = []
+    cpu = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         timings.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         # 5: no test selected, which is what the start-up timing asks for
         if done.returncode not in ((5,) if select else (0,)):
             raise SystemExit(
                 f"{driver} suite failed with -n {workers}:\n{done.stdout}{done.stderr}"
             )
-    return statistics.median(timings)
+    return statistics.median(timings), statistics.median(cpu)
 
 
 def bench_suite(driver: str, migrations: str, runs: int, tmp: Path) -> dict[str, Any]:
@@ -291,10 +300,14 @@ def bench_suite(driver: str, migrations: str, runs: int, tmp: Path) -> dict[str,
     time_suite(project, driver, 0, 1, [])  # warm-up: bytecode caches, server buffers
     figures: dict[str, Any] = {"runs": runs, "migrations": migrations}
     for workers in (0, 2):
-        total = time_suite(project, driver, workers, runs, [])
-        startup = time_suite(project, driver, workers, runs, ["-k", "no_test_has_this_name"])
+        total, cpu = time_suite(project, driver, workers, runs, [])
+        startup, startup_cpu = time_suite(
+            project, driver, workers, runs, ["-k", "no_test_has_this_name"]
+        )
         figures[f"n{workers}_median"] = round(total, 2)
+        figures[f"n{workers}_cpu_median"] = round(cpu, 2)
         figures[f"n{workers}_startup_median"] = round(startup, 2)
+        figures[f"n{workers}_startup_cpu_median"] = round(startup_cpu, 2)
     figures["speedup"] = round(figures["n0_median"] / figures["n2_median"], 2)
     return figures
 
@@ -417,8 +430,9 @@ def main() -> None:
             results["integration_suite_seconds"][driver] = suite
             print(
                 f"{driver:10} integration suite  -n 0 {suite['n0_median']:6.2f} s "
-                f"(start-up {suite['n0_startup_median']:5.2f})   -n 2 {suite['n2_median']:6.2f} s "
-                f"(start-up {suite['n2_startup_median']:5.2f})   speedup {suite['speedup']:4.2f}x",
+                f"(start-up {suite['n0_startup_median']:5.2f}, CPU {suite['n0_cpu_median']:5.2f})"
+                f"   -n 2 {suite['n2_median']:6.2f} s (start-up {suite['n2_startup_median']:5.2f}, "
+                f"CPU {suite['n2_cpu_median']:5.2f})   speedup {suite['speedup']:4.2f}x",
                 flush=True,
             )
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
