@@ -55,8 +55,8 @@ async def db_engine(
     run = _template_run(request.config)
     # A per-worker database belongs to the test run: drop it even if an
     # interrupted run left it behind. The configured database is dropped only
-    # if this run created it.
-    owned = run is not None
+    # if this run created it. Nothing is dropped on a server never reached.
+    owned = False
     try:
         if run is None:
             created = await _prepare(request.config, base_url, database.create_database(url))
@@ -68,7 +68,9 @@ async def db_engine(
         else:
             template_base = database.configured_url(run.directory)
             preparing = database.create_from_template(url, template_base, run.token, build_schema)
-            if await _prepare(request.config, base_url, preparing):
+            built = await _prepare(request.config, base_url, preparing)
+            owned = True
+            if built:
                 _report_template_built(request.config)
         yield engine
     finally:
