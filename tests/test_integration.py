@@ -197,12 +197,15 @@ def pytest_sessionstart(session):
     from test_utils import db_fixtures
 
     build = db_fixtures.create_schema
+    if hasattr(build, "logged"):  # wrapped already (a pytester session in this process)
+        return
 
     async def logged(connection):
         with open(os.environ["SCHEMA_BUILD_LOG"], "a") as log:
             log.write(f"{connection.engine.url.database}\\n")
         await build(connection)
 
+    logged.logged = True
     db_fixtures.create_schema = logged
 """
 # The integration tests, but those of the template mechanism itself (they build
