@@ -9,12 +9,26 @@ commit it, clean up. Two ways to be clean:
   rollback at the end); the schema exists once;
 - schema: ``create_all`` before and ``drop_all`` after every test.
 
-Then the generated integration suite (examples, per driver) is timed with
-``pytest -n 2`` vs ``-n 0``. Medians are printed and written to
-``benchmarks/results/isolation.json``. A measurement, not a test: figures move
-with the machine and its load (the load average is recorded next to them).
+On MySQL/MariaDB (no ``CREATE DATABASE ... TEMPLATE``), the two ways a worker
+can get its schema: building it (``create_all``) vs copying a built database
+(``SHOW CREATE TABLE`` replayed, ``INSERT ... SELECT`` for the rows).
 
-    python benchmarks/bench_isolation.py [--savepoint-runs 200] [--schema-runs 15] [--suite-runs 3]
+Then a generated project (examples, no HTTP client, the ``--migrations``
+answer) gets about 200 more integration tests (``LOAD_TESTS``: parametrized
+copies of repository, service and session tests doing real queries), and its
+integration suite is timed with ``pytest -n 2`` vs ``-n 0``, and with no test
+selected (``-k``), which is what starting the processes and collecting costs;
+CPU seconds (all processes) next to the wall times show how much of ``-n 2``'s
+time is work added by the extra processes rather than waiting.
+The generated projects run the way a developer's machine runs them: bytecode
+caching on (``PYTHONDONTWRITEBYTECODE`` removed, one warm-up run first), or
+every xdist worker compiles (and assertion-rewrites) every module again.
+Medians are printed and written to ``benchmarks/results/isolation.json``. A
+measurement, not a test: figures move with the machine and its load (the load
+average is recorded next to them).
+
+    python benchmarks/bench_isolation.py [--savepoint-runs 200] [--schema-runs 15]
+        [--suite-runs 3] [--migrations none|alembic] [--drivers ...]
 """
 
 from __future__ import annotations
@@ -24,6 +38,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,7 +57,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers import DRIVER_TABLE, DRIVERS, SERVER_URLS  # noqa: E402
+from tests.helpers import DRIVER_TABLE, DRIVERS, MIGRATIONS, SERVER_URLS  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "isolation.json"
 TABLES = 20
@@ -161,35 +176,208 @@ async def bench_driver(
     }
 
 
-def time_suite(driver: str, workers: int, runs: int, tmp: Path) -> float:
-    """Median wall time of the generated integration suite (examples, no HTTP client)."""
-    project = tmp / f"project-{driver}"
+LOAD_TESTS = '''"""Load for bench_isolation.py: repository, service and session tests."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from {package}.catalog import CatalogService
+from {package}.models import Product
+from {package}.repositories import SqlAlchemyProductRepository
+
+from test_utils.sample_model import Comment, Note
+
+COPIES = range({copies})
+
+
+@pytest.mark.parametrize("copy", COPIES)
+async def test_repository_round_trip(db_session: AsyncSession, copy: int) -> None:
+    products = SqlAlchemyProductRepository(db_session)
+    for index in range(3):
+        await products.add(Product(sku=f"sku-{{copy}}-{{index}}", name="p", price_cents=index))
+    await db_session.commit()
+
+    found = await products.get_by_sku(f"sku-{{copy}}-1")
+    assert found is not None
+    assert found.price_cents == 1
+    assert len(await products.list(limit=10)) == 3
+
+
+@pytest.mark.parametrize("copy", COPIES)
+async def test_service_commits_through_its_own_sessions(
+    db_session_factory: async_sessionmaker[AsyncSession], copy: int
+) -> None:
+    catalog = CatalogService(db_session_factory)
+    await catalog.add_product(f"svc-{{copy}}", "service", 100 + copy)
+
+    found = await catalog.find_product(f"svc-{{copy}}")
+    assert found is not None
+    assert found.price_cents == 100 + copy
+
+
+@pytest.mark.parametrize("copy", COPIES)
+async def test_bulk_update_and_count(db_session: AsyncSession, copy: int) -> None:
+    db_session.add_all(Product(sku=f"b-{{copy}}-{{i}}", name="b", price_cents=i) for i in range(5))
+    await db_session.flush()
+    await db_session.execute(update(Product).values(price_cents=Product.price_cents + 1))
+
+    total = await db_session.scalar(select(func.sum(Product.price_cents)))
+    assert total == sum(range(1, 6))
+
+
+@pytest.mark.parametrize("copy", COPIES)
+async def test_relationship_rows(db_session: AsyncSession, copy: int) -> None:
+    note = Note(slug=f"note-{{copy}}", body="b")
+    db_session.add(note)
+    await db_session.flush()
+    db_session.add_all(Comment(note_id=note.id, text=f"c{{i}}") for i in range(3))
+    await db_session.commit()
+
+    count = await db_session.scalar(
+        select(func.count()).select_from(Comment).where(Comment.note_id == note.id)
+    )
+    assert count == 3
+'''
+LOAD_COPIES = 50  # 4 tests x 50 copies = 200 tests, next to the generated ones
+
+
+def render_project(driver: str, migrations: str, tmp: Path) -> Path:
+    """A generated project (examples, no HTTP client) with the load tests added."""
+    project = tmp / f"project-{driver}-{migrations}"
     if not project.exists():
         copier.run_copy(
             str(ROOT),
             project,
-            data={"project_name": "bench-service", "db_driver": driver, "http_client": "none"},
+            data={
+                "project_name": "bench-service",
+                "db_driver": driver,
+                "http_client": "none",
+                "migrations": migrations,
+            },
             defaults=True,
             quiet=True,
             vcs_ref="HEAD",
         )
+        load = LOAD_TESTS.format(package="bench_service", copies=LOAD_COPIES)
+        (project / "tests" / "integration" / "test_bench_load.py").write_text(load)
+    return project
+
+
+def time_suite(
+    project: Path, driver: str, workers: int, runs: int, select: list[str]
+) -> tuple[float, float]:
+    """Median wall time and CPU time (all processes) of the integration suite, ``-n workers``."""
     env = {**os.environ, "PYTHONPATH": "src", "CI": "true"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a developer's machine caches bytecode
     if driver in SERVER_URLS:
         env["TEST_DATABASE_URL"] = SERVER_URLS[driver].format(
             name=f"bench_suite_test_{os.getpid()}"
         )
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-    command += ["-m", "integration", "-n", str(workers)]
+    command += ["-m", "integration", "-n", str(workers), *select]
     timings = []
+    cpu = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
         timings.append(time.perf_counter() - start)
-        if done.returncode != 0:
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        # 5: no test selected, which is what the start-up timing asks for
+        if done.returncode not in ((5,) if select else (0,)):
             raise SystemExit(
                 f"{driver} suite failed with -n {workers}:\n{done.stdout}{done.stderr}"
             )
-    return statistics.median(timings)
+    return statistics.median(timings), statistics.median(cpu)
+
+
+def bench_suite(driver: str, migrations: str, runs: int, tmp: Path) -> dict[str, Any]:
+    project = render_project(driver, migrations, tmp)
+    time_suite(project, driver, 0, 1, [])  # warm-up: bytecode caches, server buffers
+    figures: dict[str, Any] = {"runs": runs, "migrations": migrations}
+    for workers in (0, 2):
+        total, cpu = time_suite(project, driver, workers, runs, [])
+        startup, startup_cpu = time_suite(
+            project, driver, workers, runs, ["-k", "no_test_has_this_name"]
+        )
+        figures[f"n{workers}_median"] = round(total, 2)
+        figures[f"n{workers}_cpu_median"] = round(cpu, 2)
+        figures[f"n{workers}_startup_median"] = round(startup, 2)
+        figures[f"n{workers}_startup_cpu_median"] = round(startup_cpu, 2)
+    figures["speedup"] = round(figures["n0_median"] / figures["n2_median"], 2)
+    return figures
+
+
+async def copy_vs_build_mysql(url: URL, runs: int) -> dict[str, Any]:
+    """A worker's schema on MySQL/MariaDB: ``create_all`` vs copying a built database."""
+    metadata, _ = build_schema()
+    source = url.set(database=f"{url.database}_src")
+    target = url.set(database=f"{url.database}_dst")
+    await admin(url, f"CREATE DATABASE {quoted(source)}")
+    engine = create_async_engine(source)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+            await connection.execute(text("CREATE TABLE marker_rows (v varchar(32))"))
+            await connection.execute(text("INSERT INTO marker_rows VALUES ('head')"))
+    finally:
+        await engine.dispose()
+
+    async def fresh(fill: Callable[[], Awaitable[None]]) -> None:
+        await admin(url, f"DROP DATABASE IF EXISTS {quoted(target)}")
+        await admin(url, f"CREATE DATABASE {quoted(target)}")
+        await fill()
+
+    async def build() -> None:
+        engine = create_async_engine(target)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(metadata.create_all)
+        finally:
+            await engine.dispose()
+
+    async def copy() -> None:
+        engine = create_async_engine(target)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("SET FOREIGN_KEY_CHECKS = 0"))
+                tables = await connection.scalars(
+                    text(
+                        "SELECT table_name FROM information_schema.tables "
+                        "WHERE table_schema = :name"
+                    ),
+                    {"name": source.database},
+                )
+                for table in tables.all():
+                    row = (
+                        await connection.execute(
+                            text(f"SHOW CREATE TABLE {quoted(source)}.`{table}`")
+                        )
+                    ).one()
+                    await connection.execute(text(row[1]))
+                    await connection.execute(
+                        text(f"INSERT INTO `{table}` SELECT * FROM {quoted(source)}.`{table}`")
+                    )
+                await connection.execute(text("SET FOREIGN_KEY_CHECKS = 1"))
+        finally:
+            await engine.dispose()
+
+    try:
+        build_ms = await median_ms(runs, lambda: fresh(build))
+        copy_ms = await median_ms(runs, lambda: fresh(copy))
+    finally:
+        for name in (source, target):
+            await admin(url, f"DROP DATABASE IF EXISTS {quoted(name)}")
+    return {
+        "tables": TABLES + 1,
+        "build_ms_median": round(build_ms, 1),
+        "copy_ms_median": round(copy_ms, 1),
+        "runs": runs,
+    }
 
 
 def main() -> None:
@@ -198,6 +386,8 @@ def main() -> None:
     parser.add_argument("--schema-runs", type=int, default=15)
     parser.add_argument("--suite-runs", type=int, default=3)
     parser.add_argument("--drivers", nargs="+", default=list(DRIVERS), choices=DRIVERS)
+    parser.add_argument("--migrations", default=MIGRATIONS[0], choices=MIGRATIONS)
+    parser.add_argument("--skip-isolation", action="store_true", help="suite timings only")
     args = parser.parse_args()
 
     results: dict[str, Any] = {
@@ -208,11 +398,25 @@ def main() -> None:
             "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         },
         "isolation_per_test": {},
+        "mysql_worker_schema": {},
         "integration_suite_seconds": {},
     }
+    if RESULTS.exists() and args.skip_isolation:  # keep the figures this run does not take
+        earlier = json.loads(RESULTS.read_text())
+        results["isolation_per_test"] = earlier.get("isolation_per_test", {})
+        results["mysql_worker_schema"] = earlier.get("mysql_worker_schema", {})
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
-        for driver in args.drivers:
+        for driver in [] if args.skip_isolation else args.drivers:
+            if DRIVER_TABLE[driver]["server"] == "mysql":
+                url = make_url(SERVER_URLS[driver].format(name=f"bench_copy_{os.getpid()}"))
+                copying = asyncio.run(copy_vs_build_mysql(url, args.schema_runs))
+                results["mysql_worker_schema"][driver] = copying
+                print(
+                    f"{driver:10} worker schema: build {copying['build_ms_median']:8.1f} ms   "
+                    f"copy {copying['copy_ms_median']:8.1f} ms",
+                    flush=True,
+                )
             figures = asyncio.run(bench_driver(driver, args.savepoint_runs, args.schema_runs, tmp))
             results["isolation_per_test"][driver] = figures
             print(
@@ -222,17 +426,13 @@ def main() -> None:
                 flush=True,
             )
         for driver in args.drivers:
-            serial = time_suite(driver, 0, args.suite_runs, tmp)
-            parallel = time_suite(driver, 2, args.suite_runs, tmp)
-            results["integration_suite_seconds"][driver] = {
-                "n0_median": round(serial, 2),
-                "n2_median": round(parallel, 2),
-                "speedup": round(serial / parallel, 2),
-                "runs": args.suite_runs,
-            }
+            suite = bench_suite(driver, args.migrations, args.suite_runs, tmp)
+            results["integration_suite_seconds"][driver] = suite
             print(
-                f"{driver:10} integration suite  -n 0 {serial:6.2f} s   -n 2 {parallel:6.2f} s   "
-                f"speedup {serial / parallel:4.2f}x",
+                f"{driver:10} integration suite  -n 0 {suite['n0_median']:6.2f} s "
+                f"(start-up {suite['n0_startup_median']:5.2f}, CPU {suite['n0_cpu_median']:5.2f})"
+                f"   -n 2 {suite['n2_median']:6.2f} s (start-up {suite['n2_startup_median']:5.2f}, "
+                f"CPU {suite['n2_cpu_median']:5.2f})   speedup {suite['speedup']:4.2f}x",
                 flush=True,
             )
     results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]

@@ -6,12 +6,16 @@ generated isolation tests commit the same unique value in several tests, so any
 leak between tests or workers fails them. Also: an unreachable server skips with
 one line that fits the configured URL (or fails under a true CI / --require-db)
 without printing the password, and
-the isolation tests catch a leak when the SQLite listeners are removed.
+the isolation tests catch a leak when the SQLite listeners are removed. Under
+xdist the schema is built once per run (a template the workers copy) where the
+database allows it, and a template an earlier run left behind is dropped, not
+copied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -29,7 +33,9 @@ from tests.helpers import (
     SERVER_TABLE,
     SERVER_URLS,
     Combo,
+    check,
     combo_params,
+    drivers_on,
     render,
     run,
     suite_env,
@@ -176,3 +182,148 @@ def test_isolation_tests_catch_the_leak_without_the_sqlite_listeners(
     assert (
         "FAILED tests/integration/test_sqlite_savepoints.py::test_with_the_listeners" in ran.output
     )
+
+
+# A plugin the generated suite loads (PYTEST_PLUGINS) in every process: it logs
+# the database each schema build runs in, one line per build.
+BUILD_LOG_PLUGIN = """
+import os
+
+import pytest
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    from test_utils import db_fixtures
+
+    build = db_fixtures.create_schema
+    if hasattr(build, "logged"):  # wrapped already (a pytester session in this process)
+        return
+
+    async def logged(connection):
+        with open(os.environ["SCHEMA_BUILD_LOG"], "a") as log:
+            log.write(f"{connection.engine.url.database}\\n")
+        await build(connection)
+
+    logged.logged = True
+    db_fixtures.create_schema = logged
+"""
+# The integration tests, but those of the template mechanism itself (they build
+# schemas in databases of their own, which would be logged too).
+ONLY_THE_RUNS_BUILDS = [
+    "-m",
+    "integration",
+    "--ignore=tests/integration/test_database_templates.py",
+]
+POSTGRESQL_DRIVER = drivers_on("postgresql")[0]
+# Each kind of database: SQLite and PostgreSQL copy a template, MySQL/MariaDB
+# build per worker; and -n 0 builds in the configured database, no template.
+BUILD_CASES = [
+    (EMBEDDED, "2"),
+    (POSTGRESQL_DRIVER, "2"),
+    (drivers_on("mysql")[0], "2"),
+    (POSTGRESQL_DRIVER, "0"),
+]
+
+
+def _with_build_log(env: dict[str, str], tmp_path: Path) -> Path:
+    """Make the generated suite log its schema builds; the log's path."""
+    (tmp_path / "schema_build_log.py").write_text(BUILD_LOG_PLUGIN)
+    env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(tmp_path)])
+    env["PYTEST_PLUGINS"] = "schema_build_log"
+    env["SCHEMA_BUILD_LOG"] = str(tmp_path / "builds.log")
+    return tmp_path / "builds.log"
+
+
+@pytest.mark.parametrize(
+    ("driver", "workers"),
+    [
+        pytest.param(driver, n, marks=pytest.mark.xdist_group(Combo(driver, "none", False).id))
+        for driver, n in BUILD_CASES
+    ],
+)
+def test_the_schema_is_built_once_per_run_where_the_database_can_copy_it(
+    driver: str, workers: str, rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    combo = Combo(driver, "none", False)
+    env = suite_env(combo)
+    log = _with_build_log(env, tmp_path)
+
+    ran = run([*PYTEST, *ONLY_THE_RUNS_BUILDS, "-n", workers], rendered(combo), env)
+
+    assert ran.returncode == 0, ran.output
+    builds = log.read_text().split()
+    # (the generated suite's pytester sessions build in databases of their own)
+    in_templates = [name for name in builds if re.search(r"_tpl_[0-9a-f]{12}(\.db)?$", name)]
+    in_workers = [name for name in builds if re.search(r"_gw\d+(\.db)?$", name)]
+    if workers == "0":
+        assert sqlalchemy.make_url(env["TEST_DATABASE_URL"]).database in builds, builds
+        assert in_templates == in_workers == [], builds
+    elif DRIVER_TABLE[driver]["server"] == "mysql":  # no templates: each worker builds
+        assert in_templates == [], builds
+        assert 1 <= len(in_workers) <= 2, builds
+    else:  # one build, in the run's template; the workers copied it
+        assert len(in_templates) == 1, builds
+        assert in_workers == [], builds
+
+
+@pytest.mark.xdist_group(Combo(POSTGRESQL_DRIVER, "none", False).id)
+def test_a_template_left_by_an_earlier_run_is_dropped_not_copied(
+    rendered: Callable[[Combo], Path], tmp_path: Path
+) -> None:
+    """Also with a configured name so long that every derived name must be cut to fit."""
+    combo = Combo(POSTGRESQL_DRIVER, "none", False)
+    base = f"selftest_stale_template_{os.getpid()}".ljust(62, "x")
+    env = suite_env(combo, database=base)
+    project = rendered(combo)
+    # The earlier run's template, as the generated code names and marks it,
+    # holding a table the current schema does not have.
+    names = check(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from sqlalchemy import make_url; from test_utils import database; "
+            "url = make_url(sys.argv[1]); "
+            "print(database.template_url(url, '0123456789ab').database, "
+            "database.TEMPLATE_MARK.format(name=url.database) + '0123456789ab')",
+            env["TEST_DATABASE_URL"],
+        ],
+        project,
+        {**env, "PYTHONPATH": os.pathsep.join(["tests", "src"])},
+    )
+    stale, mark = names.strip().split(" ", 1)
+    assert len(stale) <= 63, stale
+    _admin(f'CREATE DATABASE "{stale}"', f"COMMENT ON DATABASE \"{stale}\" IS '{mark}'")
+    _admin("CREATE TABLE stale_only (id integer)", database=stale)
+    log = _with_build_log(env, tmp_path)
+
+    try:
+        ran = run([*PYTEST, *ONLY_THE_RUNS_BUILDS, "-n", "2"], project, env)
+    finally:
+        left = _databases_named(POSTGRESQL_DRIVER, base[:40])
+        _admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in left))
+
+    assert ran.returncode == 0, ran.output
+    builds = log.read_text().split()
+    assert len(builds) == 1, builds
+    assert builds[0] != stale
+    assert all(len(name) <= 63 for name in builds), builds
+    assert left == [], "templates or copies left"
+
+
+def _admin(*statements: str, database: str | None = None) -> None:
+    """Run ``statements`` on the local PostgreSQL (its admin database by default)."""
+    server = SERVER_TABLE[DRIVER_TABLE[POSTGRESQL_DRIVER]["server"]]
+    name = database or server["admin_database"]
+    url = sqlalchemy.make_url(SERVER_URLS[POSTGRESQL_DRIVER].format(name=name))
+
+    async def execute() -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        try:
+            async with engine.connect() as connection:
+                for statement in statements:
+                    await connection.execute(sqlalchemy.text(statement))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(execute())

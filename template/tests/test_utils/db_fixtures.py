@@ -1,9 +1,11 @@
 """Fixtures for integration tests against the real database.
 
 ``db_engine`` is created once per test session (and per xdist worker) with the
-schema from ``test_utils.schema``. ``db_session`` and ``db_session_factory`` run
-in an outer transaction that is rolled back after each test; the code under test
-may ``commit()`` (it releases a SAVEPOINT), and nothing reaches the next test.
+schema from ``test_utils.schema``; under xdist the schema is built once per run
+in a template that every worker's database is copied from (see ``database``).
+``db_session`` and ``db_session_factory`` run in an outer transaction that is
+rolled back after each test; the code under test may ``commit()`` (it releases
+a SAVEPOINT), and nothing reaches the next test.
 
 Every fixture here runs on the session-scoped event loop: a pooled connection
 belongs to the loop that opened it, so the tests that use these fixtures must
@@ -12,8 +14,14 @@ run on that loop too (``asyncio_default_test_loop_scope = "session"``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator
-from typing import NoReturn
+import asyncio
+import shutil
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn, Protocol
 
 import pytest
 import pytest_asyncio
@@ -28,42 +36,167 @@ from test_utils.schema import SchemaError, create_schema
 async def db_engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> AsyncIterator[AsyncEngine]:
-    """A real engine for the chosen driver, with the schema created once."""
+    """A real engine for the chosen driver, with the schema created once.
+
+    Under pytest-xdist the worker's database is a copy of a template that one
+    worker builds for the whole run (``database.create_from_template``); with
+    ``-n 0`` the schema is built directly in the configured database.
+    """
     base_url = database.configured_url(tmp_path_factory.mktemp("db"))
     url = database.worker_url(base_url, worker_id)
     try:
-        database.check_is_test_database(url)
+        database.check_is_test_database(base_url)
     except database.UnsafeDatabaseError as exc:
         pytest.fail(str(exc), pytrace=False)
     try:
-        created = await database.create_database(url)
-    except Exception as exc:  # any failure to reach or prepare the server
-        _unavailable(request.config, base_url, exc)
-    # A per-worker database belongs to the test run: drop it even if an
-    # interrupted run left it behind. The configured database is dropped only
-    # if this run created it.
-    owned = created or worker_id != "master"
-    try:
         engine = database.make_test_engine(url)
     except SchemaError as exc:
-        if owned:
-            await database.drop_database(url)
         pytest.fail(str(exc), pytrace=False)
+    run = _template_run(request.config)
+    # A per-worker database belongs to the test run: drop it even if an
+    # interrupted run left it behind. The configured database is dropped only
+    # if this run created it. Nothing is dropped on a server never reached.
+    owned = False
     try:
-        async with engine.begin() as connection:
+        if run is None:
+            created = await _prepare(request.config, base_url, database.create_database(url))
+            owned = created or worker_id != "master"
             try:
-                await create_schema(connection)
-            except SchemaError as exc:
-                pytest.fail(str(exc), pytrace=False)
-        # Start the tests on fresh connections: a driver that caches prepared
-        # statements per connection can fail on a cache from before the DDL
-        # (InvalidCachedStatementError).
-        await engine.dispose()
+                await _build_schema(engine)
+            except _BuildError as exc:
+                _build_failed(exc)
+        else:
+            template_base = database.configured_url(run.directory)
+            preparing = database.create_from_template(url, template_base, run.token, build_schema)
+            built = await _prepare(request.config, base_url, preparing)
+            owned = True
+            if built:
+                _report_template_built(request.config)
         yield engine
     finally:
         await engine.dispose()  # an undisposed SQLite engine can hang the exit
         if owned:
             await database.drop_database(url)
+
+
+class _BuildError(Exception):
+    """Building the schema failed: an error to report, not an unreachable server."""
+
+
+async def _prepare(config: pytest.Config, base_url: URL, preparing: Awaitable[bool]) -> bool:
+    """Await the database's preparation; skip or fail if the server is unreachable."""
+    try:
+        return await preparing
+    except _BuildError as exc:
+        _build_failed(exc)
+    except Exception as exc:  # any other failure to reach or prepare the server
+        _unavailable(config, base_url, exc)
+
+
+def _build_failed(exc: _BuildError) -> NoReturn:
+    """A schema that cannot be declared fails in one line; any other error as it is."""
+    cause = exc.__cause__
+    if isinstance(cause, SchemaError):
+        pytest.fail(str(cause), pytrace=False)
+    raise cause or exc from None
+
+
+async def build_schema(url: URL) -> None:
+    """Build the schema in the database at ``url`` (the run's template).
+
+    What ``db_engine`` hands to ``database.create_from_template``.
+    """
+    engine = database.make_test_engine(url)
+    try:
+        await _build_schema(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _build_schema(engine: AsyncEngine) -> None:
+    try:
+        async with engine.begin() as connection:
+            await create_schema(connection)
+    except Exception as exc:
+        raise _BuildError from exc
+    # Start the tests on fresh connections: a driver that caches prepared
+    # statements per connection can fail on a cache from before the DDL
+    # (InvalidCachedStatementError).
+    await engine.dispose()
+
+
+# The template of a distributed run: the controller names it and hands the name
+# to every worker (xdist's ``workerinput``); the worker that builds it says so
+# (``workeroutput``), and the controller drops it after the last worker is done.
+TEMPLATE_INPUT = "async_testkit_template"
+TEMPLATE_BUILT = "async_testkit_template_built"
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One distributed run's template: a token unique to the run, and a directory
+    shared by the workers (where SQLite's template file lives)."""
+
+    token: str
+    directory: Path
+
+
+class _Process(Protocol):
+    """The part of a ``pytest.Session`` the hooks below use."""
+
+    config: pytest.Config
+
+
+class _Node(_Process, Protocol):
+    """The part of xdist's ``WorkerController`` these hooks use (xdist has no types)."""
+
+    workerinput: dict[str, Any]
+
+
+_RUN = pytest.StashKey[_Run]()
+_BUILT = pytest.StashKey[bool]()
+
+
+def _template_run(config: pytest.Config) -> _Run | None:
+    """The run's template on an xdist worker; None without xdist or with ``-n 0``."""
+    given = getattr(config, "workerinput", {}).get(TEMPLATE_INPUT)
+    return None if given is None else _Run(given[0], Path(given[1]))
+
+
+def _report_template_built(config: pytest.Config) -> None:
+    config.workeroutput[TEMPLATE_BUILT] = True  # type: ignore[attr-defined]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: _Node) -> None:
+    """On the xdist controller: give each worker the name of the run's template."""
+    run = node.config.stash.get(_RUN, None)
+    if run is None:
+        run = _Run(uuid.uuid4().hex[:12], Path(tempfile.mkdtemp(prefix="testkit-template-")))
+        node.config.stash[_RUN] = run
+    node.workerinput[TEMPLATE_INPUT] = (run.token, str(run.directory))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: _Node, error: object) -> None:
+    """On the xdist controller: note whether this worker built the template."""
+    del error
+    output = getattr(node, "workeroutput", {})
+    if output.get(TEMPLATE_BUILT):
+        node.config.stash[_BUILT] = True
+
+
+def pytest_sessionfinish(session: _Process) -> None:
+    """On the xdist controller, after every worker: drop the run's template."""
+    run = session.config.stash.get(_RUN, None)
+    if run is None:
+        return
+    try:
+        if session.config.stash.get(_BUILT, False):
+            template = database.template_url(database.configured_url(run.directory), run.token)
+            asyncio.run(database.drop_database(template))
+    finally:
+        shutil.rmtree(run.directory, ignore_errors=True)
 
 
 _UNAVAILABLE = pytest.StashKey[str]()
