@@ -18,10 +18,11 @@ import asyncio
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Generator
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, TypeVar
 
 import pytest
 import pytest_asyncio
@@ -167,6 +168,21 @@ def _report_template_built(config: pytest.Config) -> None:
     config.workeroutput[TEMPLATE_BUILT] = True  # type: ignore[attr-defined]
 
 
+_T = TypeVar("_T")
+
+
+def run_apart(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    """Run ``coroutine`` on an event loop of its own, in a thread of its own.
+
+    ``asyncio.run`` here would close and unset this thread's current event loop,
+    which may be the tests' session loop (a hook called from a test): with
+    pytest-asyncio 1.0 every later test would then fail with "There is no
+    current event loop".
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: _Node) -> None:
     """On the xdist controller: give each worker the name of the run's template."""
@@ -194,7 +210,7 @@ def pytest_sessionfinish(session: _Process) -> None:
     try:
         if session.config.stash.get(_BUILT, False):
             template = database.template_url(database.configured_url(run.directory), run.token)
-            asyncio.run(database.drop_database(template))
+            run_apart(database.drop_database(template))
     finally:
         shutil.rmtree(run.directory, ignore_errors=True)
 
