@@ -15,11 +15,14 @@ can get its schema: building it (``create_all``) vs copying a built database
 
 Then a generated project (examples, no HTTP client, the ``--migrations``
 answer) gets about 200 more integration tests (``LOAD_TESTS``: parametrized
-copies of repository, service and session tests doing real queries), and its
-integration suite is timed with ``pytest -n 2`` vs ``-n 0``, and with no test
-selected (``-k``), which is what starting the processes and collecting costs;
-CPU seconds (all processes) next to the wall times show how much of ``-n 2``'s
-time is work added by the extra processes rather than waiting.
+copies of repository, service and session tests doing real queries), is
+installed in a virtualenv of its own (``pip install -e '.[test]'``: what its
+tests need, no more), and its integration suite is timed with ``pytest -n 2`` vs
+``-n 0``, and with no test selected (``-k``), which is what starting the
+processes and collecting costs; CPU seconds (all processes) next to the wall
+times show how much of ``-n 2``'s time is work added by the extra processes
+rather than waiting. The ``-n 0`` and ``-n 2`` runs alternate, so both meet the
+same drift of the machine.
 The generated projects run the way a developer's machine runs them: bytecode
 caching on (``PYTHONDONTWRITEBYTECODE`` removed, one warm-up run first), or
 every xdist worker compiles (and assertion-rewrites) every module again.
@@ -28,7 +31,7 @@ measurement, not a test: figures move with the machine and its load (the load
 average is recorded next to them).
 
     python benchmarks/bench_isolation.py [--savepoint-runs 200] [--schema-runs 15]
-        [--suite-runs 3] [--migrations none|alembic] [--drivers ...]
+        [--suite-runs 5] [--migrations none|alembic] [--drivers ...]
 """
 
 from __future__ import annotations
@@ -266,50 +269,78 @@ def render_project(driver: str, migrations: str, tmp: Path) -> Path:
     return project
 
 
-def time_suite(
-    project: Path, driver: str, workers: int, runs: int, select: list[str]
-) -> tuple[float, float]:
-    """Median wall time and CPU time (all processes) of the integration suite, ``-n workers``."""
+def project_python(project: Path) -> Path:
+    """The project's own virtualenv, with what ``pip install -e '.[test]'`` gives it.
+
+    Not this repository's venv: that one also holds the web and HTTP plugins of
+    other answers, and every xdist process would load them all on start-up.
+    """
+    venv = project / ".venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(python), "-m", "pip", "install", "-q", "-e", ".[test]"],
+            cwd=project,
+            check=True,
+        )
+    return python
+
+
+def run_suite(project: Path, driver: str, workers: int, select: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (all processes) of one run of the integration suite."""
     env = {**os.environ, "PYTHONPATH": "src", "CI": "true"}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # a developer's machine caches bytecode
     if driver in SERVER_URLS:
         env["TEST_DATABASE_URL"] = SERVER_URLS[driver].format(
             name=f"bench_suite_test_{os.getpid()}"
         )
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
-    command += ["-m", "integration", "-n", str(workers), *select]
-    timings = []
-    cpu = []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
-        timings.append(time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
-        # 5: no test selected, which is what the start-up timing asks for
-        if done.returncode not in ((5,) if select else (0,)):
-            raise SystemExit(
-                f"{driver} suite failed with -n {workers}:\n{done.stdout}{done.stderr}"
-            )
-    return statistics.median(timings), statistics.median(cpu)
+    # A fixed order (no shuffling), so every run hands out the same tests.
+    command = [str(project_python(project)), "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    command += ["-p", "no:randomly", "-m", "integration", "-n", str(workers), *select]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=project, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # 5: no test selected, which is what the start-up timing asks for
+    if done.returncode not in ((5,) if select else (0,)):
+        raise SystemExit(f"{driver} suite failed with -n {workers}:\n{done.stdout}{done.stderr}")
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+
+
+STARTUP = ["-k", "no_test_has_this_name"]
 
 
 def bench_suite(driver: str, migrations: str, runs: int, tmp: Path) -> dict[str, Any]:
+    """Medians of ``runs`` rounds; each round runs ``-n 0`` and ``-n 2`` back to back.
+
+    Interleaving the two, rather than all ``-n 0`` runs and then all ``-n 2``
+    runs, exposes both to the same drift of the machine (the server's
+    background writes, other processes).
+    """
     project = render_project(driver, migrations, tmp)
-    time_suite(project, driver, 0, 1, [])  # warm-up: bytecode caches, server buffers
-    figures: dict[str, Any] = {"runs": runs, "migrations": migrations}
-    for workers in (0, 2):
-        total, cpu = time_suite(project, driver, workers, runs, [])
-        startup, startup_cpu = time_suite(
-            project, driver, workers, runs, ["-k", "no_test_has_this_name"]
-        )
-        figures[f"n{workers}_median"] = round(total, 2)
-        figures[f"n{workers}_cpu_median"] = round(cpu, 2)
-        figures[f"n{workers}_startup_median"] = round(startup, 2)
-        figures[f"n{workers}_startup_cpu_median"] = round(startup_cpu, 2)
+    run_suite(project, driver, 0, [])  # warm-up: bytecode caches, server buffers
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        for workers in (0, 2):
+            for label, select in (("", []), ("_startup", STARTUP)):
+                wall, cpu = run_suite(project, driver, workers, select)
+                samples.setdefault(f"n{workers}{label}_median", []).append(wall)
+                samples.setdefault(f"n{workers}{label}_cpu_median", []).append(cpu)
+    figures: dict[str, Any] = {
+        "runs": runs,
+        "migrations": migrations,
+        "loadavg_at_start": loadavg(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    figures |= {key: round(statistics.median(values), 2) for key, values in samples.items()}
     figures["speedup"] = round(figures["n0_median"] / figures["n2_median"], 2)
     return figures
+
+
+def loadavg() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 async def copy_vs_build_mysql(url: URL, runs: int) -> dict[str, Any]:
@@ -384,7 +415,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--savepoint-runs", type=int, default=200)
     parser.add_argument("--schema-runs", type=int, default=15)
-    parser.add_argument("--suite-runs", type=int, default=3)
+    parser.add_argument("--suite-runs", type=int, default=5)
     parser.add_argument("--drivers", nargs="+", default=list(DRIVERS), choices=DRIVERS)
     parser.add_argument("--migrations", default=MIGRATIONS[0], choices=MIGRATIONS)
     parser.add_argument("--skip-isolation", action="store_true", help="suite timings only")
@@ -395,14 +426,17 @@ def main() -> None:
             "python": platform.python_version(),
             "sqlalchemy": sqlalchemy.__version__,
             "cpus": os.cpu_count(),
-            "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+            "loadavg_at_start": loadavg(),
         },
         "isolation_per_test": {},
         "mysql_worker_schema": {},
         "integration_suite_seconds": {},
     }
-    if RESULTS.exists() and args.skip_isolation:  # keep the figures this run does not take
-        earlier = json.loads(RESULTS.read_text())
+    # Keep the figures this run does not take (other drivers, the other
+    # migrations answer, the per-test figures under --skip-isolation).
+    earlier = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["integration_suite_seconds"] = earlier.get("integration_suite_seconds", {})
+    if args.skip_isolation:
         results["isolation_per_test"] = earlier.get("isolation_per_test", {})
         results["mysql_worker_schema"] = earlier.get("mysql_worker_schema", {})
     with tempfile.TemporaryDirectory() as tmp_dir:
@@ -427,15 +461,16 @@ def main() -> None:
             )
         for driver in args.drivers:
             suite = bench_suite(driver, args.migrations, args.suite_runs, tmp)
-            results["integration_suite_seconds"][driver] = suite
+            results["integration_suite_seconds"][f"{driver} {args.migrations}"] = suite
             print(
-                f"{driver:10} integration suite  -n 0 {suite['n0_median']:6.2f} s "
+                f"{driver:10} {args.migrations:8} integration suite  "
+                f"-n 0 {suite['n0_median']:6.2f} s "
                 f"(start-up {suite['n0_startup_median']:5.2f}, CPU {suite['n0_cpu_median']:5.2f})"
                 f"   -n 2 {suite['n2_median']:6.2f} s (start-up {suite['n2_startup_median']:5.2f}, "
                 f"CPU {suite['n2_cpu_median']:5.2f})   speedup {suite['speedup']:4.2f}x",
                 flush=True,
             )
-    results["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    results["machine"]["loadavg_at_end"] = loadavg()
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     print(f"written to {RESULTS.relative_to(ROOT)}")
