@@ -251,6 +251,14 @@ def suite_env(combo: Combo, database: str | None = None, **extra: str) -> dict[s
     return env
 
 
+def add_plugin(env: dict[str, str], directory: Path, name: str, source: str) -> None:
+    """Make a generated suite run with ``env`` load the plugin ``source`` in every
+    process (``PYTEST_PLUGINS``), written to ``directory / f"{name}.py"``."""
+    (directory / f"{name}.py").write_text(source)
+    env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(directory)])
+    env["PYTEST_PLUGINS"] = name
+
+
 def generated_files(project: Path) -> set[str]:
     """Relative paths of every file in a generated project (no caches)."""
     skip = {".git", ".mypy_cache", ".ruff_cache", ".pytest_cache", "__pycache__"}

@@ -90,21 +90,22 @@ def test_adopting_keeps_every_existing_file_and_adds_the_infrastructure(
         name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
         assert name in message, f"{name} ({requirement}) is not in the message:\n{message}"
     # The wiring needs no edit of the kept conftest: the plugin is loaded by the
-    # pytest settings and lists the same fixture plugins as a new project's conftest.
+    # pytest settings and loads the same plugins as a new project's conftest.
     assert "-p test_utils.plugin" in message
     assert reference["tool"]["pytest"]["ini_options"]["addopts"][:2] == ["-p", "test_utils.plugin"]
     greenfield = render(template, tmp_path / "new", {**answers, "existing_project": False})
 
-    def plugins(path: Path) -> object:
-        return next(
-            ast.literal_eval(node.value)
+    def plugins(path: Path) -> dict[str, object]:
+        return {
+            ast.unparse(node.targets[0]): ast.literal_eval(node.value)
             for node in ast.parse(path.read_text()).body
-            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "pytest_plugins"
-        )
+            if isinstance(node, ast.Assign)
+            and ast.unparse(node.targets[0]) in ("pytest_plugins", "FIXTURE_PLUGINS")
+        }
 
-    assert plugins(service / "tests/test_utils/plugin.py") == plugins(
-        greenfield / "tests/conftest.py"
-    )
+    adopted = plugins(service / "tests/test_utils/plugin.py")
+    assert set(adopted) == {"pytest_plugins", "FIXTURE_PLUGINS"}
+    assert adopted == plugins(greenfield / "tests/conftest.py")
     assert "pyproject.async-testkit.toml" in message
     assert "existing_project=false" in message
     # Existing @pytest.mark.asyncio markers: keep working, and how to find them.

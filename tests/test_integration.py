@@ -33,6 +33,7 @@ from tests.helpers import (
     SERVER_TABLE,
     SERVER_URLS,
     Combo,
+    add_plugin,
     check,
     combo_params,
     drivers_on,
@@ -228,9 +229,7 @@ BUILD_CASES = [
 
 def _with_build_log(env: dict[str, str], tmp_path: Path) -> Path:
     """Make the generated suite log its schema builds; the log's path."""
-    (tmp_path / "schema_build_log.py").write_text(BUILD_LOG_PLUGIN)
-    env["PYTHONPATH"] = os.pathsep.join([env["PYTHONPATH"], str(tmp_path)])
-    env["PYTEST_PLUGINS"] = "schema_build_log"
+    add_plugin(env, tmp_path, "schema_build_log", BUILD_LOG_PLUGIN)
     env["SCHEMA_BUILD_LOG"] = str(tmp_path / "builds.log")
     return tmp_path / "builds.log"
 

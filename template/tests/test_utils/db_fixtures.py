@@ -2,7 +2,8 @@
 
 ``db_engine`` is created once per test session (and per xdist worker) with the
 schema from ``test_utils.schema``; under xdist the schema is built once per run
-in a template that every worker's database is copied from (see ``database``).
+in a template that every worker's database is copied from (see ``database``
+and ``run_template``).
 ``db_session`` and ``db_session_factory`` run in an outer transaction that is
 rolled back after each test; the code under test may ``commit()`` (it releases
 a SAVEPOINT), and nothing reaches the next test.
@@ -14,15 +15,8 @@ run on that loop too (``asyncio_default_test_loop_scope = "session"``).
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import tempfile
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Coroutine, Generator
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NoReturn, Protocol, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Generator
+from typing import NoReturn
 
 import pytest
 import pytest_asyncio
@@ -30,6 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from test_utils import database
+from test_utils.run_template import report_template_built, template_run
 from test_utils.schema import SchemaError, create_schema
 
 
@@ -53,7 +48,7 @@ async def db_engine(
         engine = database.make_test_engine(url)
     except SchemaError as exc:
         pytest.fail(str(exc), pytrace=False)
-    run = _template_run(request.config)
+    run = template_run(request.config)
     # A per-worker database belongs to the test run: drop it even if an
     # interrupted run left it behind. The configured database is dropped only
     # if this run created it. Nothing is dropped on a server never reached.
@@ -72,7 +67,7 @@ async def db_engine(
             built = await _prepare(request.config, base_url, preparing)
             owned = True
             if built:
-                _report_template_built(request.config)
+                report_template_built(request.config)
         yield engine
     finally:
         await engine.dispose()  # an undisposed SQLite engine can hang the exit
@@ -124,95 +119,6 @@ async def _build_schema(engine: AsyncEngine) -> None:
     # statements per connection can fail on a cache from before the DDL
     # (InvalidCachedStatementError).
     await engine.dispose()
-
-
-# The template of a distributed run: the controller names it and hands the name
-# to every worker (xdist's ``workerinput``); the worker that builds it says so
-# (``workeroutput``), and the controller drops it after the last worker is done.
-TEMPLATE_INPUT = "async_testkit_template"
-TEMPLATE_BUILT = "async_testkit_template_built"
-
-
-@dataclass(frozen=True)
-class _Run:
-    """One distributed run's template: a token unique to the run, and a directory
-    shared by the workers (where SQLite's template file lives)."""
-
-    token: str
-    directory: Path
-
-
-class _Process(Protocol):
-    """The part of a ``pytest.Session`` the hooks below use."""
-
-    config: pytest.Config
-
-
-class _Node(_Process, Protocol):
-    """The part of xdist's ``WorkerController`` these hooks use (xdist has no types)."""
-
-    workerinput: dict[str, Any]
-
-
-_RUN = pytest.StashKey[_Run]()
-_BUILT = pytest.StashKey[bool]()
-
-
-def _template_run(config: pytest.Config) -> _Run | None:
-    """The run's template on an xdist worker; None without xdist or with ``-n 0``."""
-    given = getattr(config, "workerinput", {}).get(TEMPLATE_INPUT)
-    return None if given is None else _Run(given[0], Path(given[1]))
-
-
-def _report_template_built(config: pytest.Config) -> None:
-    config.workeroutput[TEMPLATE_BUILT] = True  # type: ignore[attr-defined]
-
-
-_T = TypeVar("_T")
-
-
-def run_apart(coroutine: Coroutine[Any, Any, _T]) -> _T:
-    """Run ``coroutine`` on an event loop of its own, in a thread of its own.
-
-    ``asyncio.run`` here would close and unset this thread's current event loop,
-    which may be the tests' session loop (a hook called from a test): with
-    pytest-asyncio 1.0 every later test would then fail with "There is no
-    current event loop".
-    """
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_configure_node(node: _Node) -> None:
-    """On the xdist controller: give each worker the name of the run's template."""
-    run = node.config.stash.get(_RUN, None)
-    if run is None:
-        run = _Run(uuid.uuid4().hex[:12], Path(tempfile.mkdtemp(prefix="testkit-template-")))
-        node.config.stash[_RUN] = run
-    node.workerinput[TEMPLATE_INPUT] = (run.token, str(run.directory))
-
-
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: _Node, error: object) -> None:
-    """On the xdist controller: note whether this worker built the template."""
-    del error
-    output = getattr(node, "workeroutput", {})
-    if output.get(TEMPLATE_BUILT):
-        node.config.stash[_BUILT] = True
-
-
-def pytest_sessionfinish(session: _Process) -> None:
-    """On the xdist controller, after every worker: drop the run's template."""
-    run = session.config.stash.get(_RUN, None)
-    if run is None:
-        return
-    try:
-        if session.config.stash.get(_BUILT, False):
-            template = database.template_url(database.configured_url(run.directory), run.token)
-            run_apart(database.drop_database(template))
-    finally:
-        shutil.rmtree(run.directory, ignore_errors=True)
 
 
 _UNAVAILABLE = pytest.StashKey[str]()
