@@ -67,7 +67,7 @@ async def db_engine(
             built = await _prepare(request.config, base_url, preparing)
             owned = True
             if built:
-                report_template_built(request.config)
+                report_template_built(run)
         yield engine
     finally:
         await engine.dispose()  # an undisposed SQLite engine can hang the exit

@@ -1,21 +1,26 @@
-"""The run's template database under pytest-xdist: the controller's side.
+"""The run's template database under pytest-xdist: who names it, who drops it.
 
 The controller names one template per run and hands the name to every worker
-(xdist's ``workerinput``); the worker that builds it says so (``workeroutput``),
-and the controller drops it after the last worker is done. The workers' side,
-building and copying it, is ``db_fixtures.db_engine`` with
+(xdist's ``workerinput``), with a directory the run's processes share. The
+worker that builds the template leaves a mark there (``report_template_built``);
+the last worker to finish drops the template, while its database connection
+machinery is loaded anyway, and the controller drops it only if that did not
+happen (a worker crashed, the run was interrupted), then deletes the directory.
+Building and copying the template is ``db_fixtures.db_engine`` with
 ``database.create_from_template``.
 
 This plugin is loaded by every process, the controller included, so it imports
 nothing heavy at the top: the controller starts the workers only once its own
 start-up is done, and importing SQLAlchemy (or a web framework) there would
 delay every worker (``tests/conftest.py`` loads the fixture plugins only where
-tests run).
+tests run). The controller imports ``test_utils.database`` only when a template
+is left for it to drop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import tempfile
 import uuid
@@ -28,13 +33,16 @@ from typing import Any, Protocol, TypeVar
 import pytest
 
 TEMPLATE_INPUT = "async_testkit_template"
-TEMPLATE_BUILT = "async_testkit_template_built"
+# Files in the run's directory: the builder's mark, each worker's end, the dropper's claim.
+_BUILT = "built"
+_FINISHED = "finished-"
+_DROPPING = "dropping"
 
 
 @dataclass(frozen=True)
 class Run:
     """One distributed run's template: a token unique to the run, and a directory
-    shared by the workers (where SQLite's template file lives)."""
+    shared by the run's processes (where SQLite's template file lives)."""
 
     token: str
     directory: Path
@@ -53,7 +61,6 @@ class _Node(_Process, Protocol):
 
 
 _RUN = pytest.StashKey[Run]()
-_BUILT = pytest.StashKey[bool]()
 
 
 def template_run(config: pytest.Config) -> Run | None:
@@ -62,9 +69,9 @@ def template_run(config: pytest.Config) -> Run | None:
     return None if given is None else Run(given[0], Path(given[1]))
 
 
-def report_template_built(config: pytest.Config) -> None:
-    """On a worker: tell the controller that this worker built the run's template."""
-    config.workeroutput[TEMPLATE_BUILT] = True  # type: ignore[attr-defined]
+def report_template_built(run: Run) -> None:
+    """On a worker: mark the run's template as built, so that it gets dropped."""
+    (run.directory / _BUILT).touch()
 
 
 _T = TypeVar("_T")
@@ -92,26 +99,50 @@ def pytest_configure_node(node: _Node) -> None:
     node.workerinput[TEMPLATE_INPUT] = (run.token, str(run.directory))
 
 
-@pytest.hookimpl(optionalhook=True)
-def pytest_testnodedown(node: _Node, error: object) -> None:
-    """On the xdist controller: note whether this worker built the template."""
-    del error
-    output = getattr(node, "workeroutput", {})
-    if output.get(TEMPLATE_BUILT):
-        node.config.stash[_BUILT] = True
-
-
 def pytest_sessionfinish(session: _Process) -> None:
-    """On the xdist controller, after every worker: drop the run's template."""
-    run = session.config.stash.get(_RUN, None)
-    if run is None:
+    """Drop the run's template: on the last worker to finish, or else on the controller."""
+    config = session.config
+    run = template_run(config)
+    if run is not None:  # a worker
+        worker: dict[str, Any] = config.workerinput  # type: ignore[attr-defined]
+        if _last_to_finish(run, str(worker["workerid"]), int(worker["workercount"])):
+            drop_template(run)
+        return
+    run = config.stash.get(_RUN, None)
+    if run is None:  # not the controller of a distributed run
         return
     try:
-        if session.config.stash.get(_BUILT, False):
-            # Imported only now, when there is a template to drop (see above).
-            from test_utils import database
-
-            template = database.template_url(database.configured_url(run.directory), run.token)
-            run_apart(database.drop_database(template))
+        drop_template(run)  # if no worker could (one of them did not finish)
     finally:
         shutil.rmtree(run.directory, ignore_errors=True)
+
+
+def _last_to_finish(run: Run, worker: str, workers: int) -> bool:
+    """Whether this worker is the one to drop the template: all have finished.
+
+    Each worker leaves a file when it finishes and then counts the files, so
+    the last one to finish sees them all (two finishing together may both see
+    them: the claim, a file only one process can create, picks one). A worker
+    that crashed leaves none; xdist's replacement gets a name of its own.
+    """
+    (run.directory / f"{_FINISHED}{worker}").touch()
+    if len(list(run.directory.glob(f"{_FINISHED}*"))) < workers:
+        return False
+    try:
+        os.close(os.open(run.directory / _DROPPING, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def drop_template(run: Run) -> None:
+    """Drop the run's template if a worker built it and nobody dropped it yet."""
+    built = run.directory / _BUILT
+    if not built.exists():
+        return
+    # Imported only now, when there is a template to drop (see above).
+    from test_utils import database
+
+    template = database.template_url(database.configured_url(run.directory), run.token)
+    run_apart(database.drop_database(template))
+    built.unlink()
