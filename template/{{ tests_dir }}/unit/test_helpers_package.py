@@ -29,3 +29,11 @@ def test_importing_the_package_imports_no_helper_module() -> None:
 
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "[]"
+
+
+def test_every_helper_the_package_can_import_is_listed() -> None:
+    """A helper added to the import map but not to ``__all__`` would be hidden from
+    ``from test_utils import *`` and from the first test above."""
+    importable = {name for names in test_utils._MODULES.values() for name in names}
+
+    assert importable == set(test_utils.__all__)
