@@ -26,9 +26,9 @@ same drift of the machine.
 The generated projects run the way a developer's machine runs them: bytecode
 caching on (``PYTHONDONTWRITEBYTECODE`` removed, one warm-up run first), or
 every xdist worker compiles (and assertion-rewrites) every module again.
-Medians are printed and written to ``benchmarks/results/isolation.json``. A
-measurement, not a test: figures move with the machine and its load (the load
-average is recorded next to them).
+Medians, and each round's ``-n 0`` / ``-n 2`` ratio, are printed and written
+to ``benchmarks/results/isolation.json``. A measurement, not a test: figures
+move with the machine and its load (the load average is recorded next to them).
 
     python benchmarks/bench_isolation.py [--savepoint-runs 200] [--schema-runs 15]
         [--suite-runs 5] [--migrations none|alembic] [--drivers ...]
@@ -336,6 +336,9 @@ def bench_suite(driver: str, migrations: str, runs: int, tmp: Path) -> dict[str,
     }
     figures |= {key: round(statistics.median(values), 2) for key, values in samples.items()}
     figures["speedup"] = round(figures["n0_median"] / figures["n2_median"], 2)
+    # Each round's own ratio: how often -n 2 won, not only the medians' ratio.
+    rounds = zip(samples["n0_median"], samples["n2_median"], strict=True)
+    figures["round_speedups"] = [round(n0 / n2, 2) for n0, n2 in rounds]
     return figures
 
 
@@ -467,7 +470,8 @@ def main() -> None:
                 f"-n 0 {suite['n0_median']:6.2f} s "
                 f"(start-up {suite['n0_startup_median']:5.2f}, CPU {suite['n0_cpu_median']:5.2f})"
                 f"   -n 2 {suite['n2_median']:6.2f} s (start-up {suite['n2_startup_median']:5.2f}, "
-                f"CPU {suite['n2_cpu_median']:5.2f})   speedup {suite['speedup']:4.2f}x",
+                f"CPU {suite['n2_cpu_median']:5.2f})   speedup {suite['speedup']:4.2f}x "
+                f"(each round: {', '.join(f'{r:.2f}' for r in suite['round_speedups'])})",
                 flush=True,
             )
     results["machine"]["loadavg_at_end"] = loadavg()
