@@ -128,8 +128,13 @@ def _last_to_finish(run: Run, worker: str, workers: int) -> bool:
     (run.directory / f"{_FINISHED}{worker}").touch()
     if len(list(run.directory.glob(f"{_FINISHED}*"))) < workers:
         return False
+    return claim(run.directory / _DROPPING)
+
+
+def claim(path: Path) -> bool:
+    """Create the file ``path``; True for the one process that did, of all that try."""
     try:
-        os.close(os.open(run.directory / _DROPPING, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
     except FileExistsError:
         return False
     return True
